@@ -1,0 +1,100 @@
+#!/usr/bin/env tsx
+// `npm run lab -- up|down|status|matrix|exec|restart-libvirtd`: the real KVM lab that every
+// test of kvm-chaos runs against.
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_GUESTS, MAX_GUESTS, NAMESPACE } from './config';
+import { down, readLabState, readMatrix, restartLibvirtd, status, up } from './lab';
+import { renderTable } from './matrix';
+import { execInNs, LabError } from './run';
+
+const log = (s: string) => console.error(`lab: ${s}`);
+
+function wholeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('not a whole number');
+  return n;
+}
+
+const program = new Command('lab')
+  .description('The kvm-chaos lab: libvirtd, guests and sshd in their own network namespace')
+  .showHelpAfterError()
+  .enablePositionalOptions();
+
+program
+  .command('up')
+  .description('install, build, boot; returns once every guest reaches every other (idempotent)')
+  .option('--guests <n>', `number of guests, 2-${MAX_GUESTS}`, wholeNumber, DEFAULT_GUESTS)
+  .option('--timeout <seconds>', 'how long to wait for full connectivity', wholeNumber, 240)
+  .action(async (o: { guests: number; timeout: number }) => {
+    const t0 = performance.now();
+    const { state, timings } = await up({ guests: o.guests, timeoutMs: o.timeout * 1000 }, log);
+    const total = ((performance.now() - t0) / 1000).toFixed(1);
+    const parts = timings.map((t) => `${t.phase} ${t.seconds.toFixed(1)}s`).join(', ');
+    console.log(
+      `lab up: ${state.guests.length} guests (${state.accel}), all reachable; ${parts}; total ${total}s`,
+    );
+  });
+
+program
+  .command('down')
+  .description('remove every guest, network, daemon and namespace the lab made')
+  .option('--purge', 'also delete the built guest image')
+  .action(async (o: { purge?: boolean }) => {
+    await down({ purge: o.purge ?? false }, log);
+    console.log('lab down');
+  });
+
+program
+  .command('status')
+  .option('--json', 'machine-readable output')
+  .action(async (o: { json?: boolean }) => {
+    const s = await status();
+    if (o.json) {
+      console.log(JSON.stringify(s, null, 2));
+    } else {
+      console.log(`namespace ${NAMESPACE}: ${s.namespace ? 'present' : 'absent'}`);
+      for (const d of s.daemons)
+        console.log(
+          `${d.name}: ${d.running ? `pid ${d.pid}${d.inNamespace ? '' : ' (NOT in the namespace)'}` : 'not running'}`,
+        );
+      for (const d of s.domains) console.log(`${d.name}: ${d.running ? 'running' : 'shut off'}`);
+      if (s.matrix) console.log(renderTable(s.matrix, ['icmp', 'tcp', 'udp']));
+      console.log(s.up ? 'lab is up' : 'lab is not up');
+    }
+    process.exitCode = s.up ? 0 : 3;
+  });
+
+program
+  .command('matrix')
+  .description('who reaches whom over each protocol in the last few rounds')
+  .option('--json', 'machine-readable output')
+  .option('--window <rounds>', 'rounds to look back (about 0.3-0.5 s each)', wholeNumber, 4)
+  .action(async (o: { json?: boolean; window: number }) => {
+    const m = await readMatrix(await readLabState(), o.window);
+    console.log(o.json ? JSON.stringify(m, null, 2) : renderTable(m));
+  });
+
+program
+  .command('exec')
+  .description(`run a command inside the lab namespace (${NAMESPACE})`)
+  .argument('<command...>')
+  .passThroughOptions()
+  .action(async (argv: string[]) => {
+    process.exitCode = await execInNs(argv);
+  });
+
+program
+  .command('restart-libvirtd')
+  .description('stop and start libvirtd in the namespace (for reconnection tests)')
+  .action(async () => {
+    await restartLibvirtd();
+    console.log('libvirtd restarted');
+  });
+
+program.parseAsync().catch((e: unknown) => {
+  if (e instanceof LabError) {
+    console.error(`lab: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+});

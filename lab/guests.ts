@@ -1,0 +1,247 @@
+// The lab's libvirt objects: one isolated network with fixed DHCP host entries, and N guests
+// booted straight from our kernel and initramfs, their consoles written to files the host reads.
+
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { XMLBuilder } from 'fast-xml-parser';
+import {
+  BRIDGE_NAME,
+  GATEWAY_IP,
+  GUEST_MEMORY_MIB,
+  guestPlan,
+  type LabGuest,
+  MAX_GUESTS,
+  NAMESPACE,
+  NETWORK_NAME,
+  paths,
+  STATE_DIR,
+  SUBNET_PREFIX,
+} from './config';
+import { stopPid } from './host';
+import { virsh } from './run';
+
+const xml = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true });
+
+export function networkXml(guests: readonly LabGuest[]): string {
+  return xml.build({
+    network: {
+      name: NETWORK_NAME,
+      bridge: { '@name': BRIDGE_NAME, '@stp': 'off', '@delay': '0' },
+      ip: {
+        '@address': GATEWAY_IP,
+        '@netmask': '255.255.255.0',
+        dhcp: {
+          range: { '@start': `${SUBNET_PREFIX}.100`, '@end': `${SUBNET_PREFIX}.200` },
+          host: guests.map((g) => ({ '@mac': g.mac, '@name': g.name, '@ip': g.ip })),
+        },
+      },
+    },
+  });
+}
+
+export type Accel = 'kvm' | 'qemu';
+
+export function domainXml(g: LabGuest, count: number, accel: Accel): string {
+  const body = {
+    '@type': accel,
+    name: g.name,
+    description: '',
+    memory: { '@unit': 'MiB', '#text': GUEST_MEMORY_MIB },
+    vcpu: 1,
+    os: {
+      type: { '@arch': 'x86_64', '@machine': 'pc', '#text': 'hvm' },
+      kernel: paths.kernel,
+      initrd: paths.initrd,
+      cmdline: `console=ttyS0 quiet loglevel=1 panic=5 kc.node=${g.index} kc.nodes=${count}`,
+    },
+    on_poweroff: 'destroy',
+    on_crash: 'destroy',
+    devices: {
+      interface: {
+        '@type': 'network',
+        mac: { '@address': g.mac },
+        source: { '@network': NETWORK_NAME },
+        model: { '@type': 'virtio' },
+      },
+      serial: {
+        '@type': 'file',
+        source: { '@path': paths.console(g.name), '@append': 'off' },
+        target: { '@port': '0' },
+      },
+      console: {
+        '@type': 'file',
+        source: { '@path': paths.console(g.name), '@append': 'off' },
+        target: { '@type': 'serial', '@port': '0' },
+      },
+      memballoon: { '@model': 'none' },
+    },
+  };
+  // The description carries a digest of everything above, so `up` can tell whether a running
+  // guest booted with the configuration it would define now.
+  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  body.description = `kvm-chaos lab guest; config ${digest}`;
+  return xml.build({ domain: body });
+}
+
+export async function listDomains(): Promise<{ name: string; running: boolean }[]> {
+  const { stdout } = await virsh(['list', '--all', '--name']);
+  const names = stdout
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const active = new Set(
+    (await virsh(['list', '--name'])).stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  return names.map((name) => ({ name, running: active.has(name) }));
+}
+
+export const isLabGuest = (name: string) => /^lab-node[1-9]$/.test(name);
+
+export async function ensureNetwork(guests: readonly LabGuest[]): Promise<'kept' | 'created'> {
+  const want = networkXml(guests);
+  const defined = await virsh(['net-dumpxml', '--inactive', NETWORK_NAME]).then(
+    (r) => r.stdout,
+    () => null,
+  );
+  const matches =
+    defined !== null &&
+    defined.includes(`name='${BRIDGE_NAME}'`) &&
+    guests.every((g) => defined.includes(`mac='${g.mac}'`)) &&
+    (defined.match(/<host /g) ?? []).length === guests.length;
+  if (!matches) {
+    // Guests on the network must be stopped before it is replaced.
+    for (const d of await listDomains()) if (isLabGuest(d.name) && d.running) await destroy(d.name);
+    if (defined !== null) {
+      await virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
+      await virsh(['net-undefine', NETWORK_NAME]);
+    }
+    await defineFromString(['net-define'], want);
+  }
+  const active = (await virsh(['net-list', '--name'])).stdout.split('\n').map((s) => s.trim());
+  if (!active.includes(NETWORK_NAME)) await virsh(['net-start', NETWORK_NAME]);
+  return matches ? 'kept' : 'created';
+}
+
+async function defineFromString(cmd: readonly string[], text: string): Promise<void> {
+  // virsh cannot open a socket as /dev/stdin (Node's child stdio), so the XML goes via a file.
+  const file = join(STATE_DIR, `define-${process.pid}.xml`);
+  await writeFile(file, text);
+  try {
+    await virsh([...cmd, file]);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+export async function destroy(name: string): Promise<void> {
+  await virsh(['destroy', name]).catch(() => undefined);
+}
+
+export async function ensureGuests(count: number, accel: Accel): Promise<string[]> {
+  const changed: string[] = [];
+  const existing = await listDomains();
+  // Guests beyond the wanted count (from an earlier, larger lab) go.
+  for (const d of existing)
+    if (isLabGuest(d.name) && Number(d.name.slice('lab-node'.length)) > count) {
+      await destroy(d.name);
+      await virsh(['undefine', d.name]);
+    }
+  for (let i = 1; i <= count; i++) {
+    const g = guestPlan(i);
+    const want = domainXml(g, count, accel);
+    const digest = /config [0-9a-f]+/.exec(want)?.[0] as string;
+    const d = existing.find((e) => e.name === g.name);
+    const live = d?.running ? (await virsh(['dumpxml', g.name])).stdout : null;
+    if (live?.includes(digest)) continue;
+    if (d?.running) await destroy(g.name);
+    await defineFromString(['define'], want);
+    await virsh(['start', g.name]);
+    changed.push(g.name);
+  }
+  return changed;
+}
+
+export async function removeGuests(): Promise<void> {
+  for (const d of await listDomains()) {
+    if (!isLabGuest(d.name)) continue;
+    if (d.running) await destroy(d.name);
+    await virsh(['undefine', d.name]);
+  }
+}
+
+export async function removeNetwork(): Promise<void> {
+  await virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
+  await virsh(['net-undefine', NETWORK_NAME]).catch(() => undefined);
+}
+
+/**
+ * Whether hardware virtualisation really boots a kernel here. /dev/kvm can exist and still
+ * spin a guest at 100% CPU with no output (libvirt-facts.md), so we boot our own initramfs in
+ * a check mode under -accel kvm and wait for its one line. The answer is cached per kernel.
+ */
+export async function detectAccel(kernelPackage: string, log: (s: string) => void): Promise<Accel> {
+  if (!existsSync('/dev/kvm')) return 'qemu';
+  try {
+    const cached = JSON.parse(await readFile(paths.accelCache, 'utf8')) as {
+      kernelPackage: string;
+      accel: Accel;
+    };
+    if (cached.kernelPackage === kernelPackage) return cached.accel;
+  } catch {
+    // no cache yet
+  }
+  log('checking whether KVM boots a guest here (up to 25 s)');
+  const booted = await new Promise<boolean>((resolve) => {
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        NAMESPACE,
+        'qemu-system-x86_64',
+        '-accel',
+        'kvm',
+        '-m',
+        '128',
+        '-nographic',
+        '-no-reboot',
+        '-nic',
+        'none',
+        '-monitor',
+        'none',
+        '-serial',
+        'stdio',
+        '-kernel',
+        paths.kernel,
+        '-initrd',
+        paths.initrd,
+        '-append',
+        'console=ttyS0 quiet loglevel=1 kc.mode=bootcheck',
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      if (child.pid && child.exitCode === null) void stopPid(child.pid, 2000);
+      resolve(ok);
+    };
+    const timer = setTimeout(() => finish(false), 25_000);
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('@kc boot-ok')) finish(true);
+    });
+    child.on('exit', () => finish(out.includes('@kc boot-ok')));
+  });
+  const accel: Accel = booted ? 'kvm' : 'qemu';
+  await writeFile(paths.accelCache, JSON.stringify({ kernelPackage, accel }));
+  return accel;
+}
+
+export { MAX_GUESTS };

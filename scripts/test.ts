@@ -1,0 +1,31 @@
+// `npm test`: every test. As root on Linux it brings the lab up (idempotent, quick when it is
+// already up) and runs all projects inside the lab's namespace. Elsewhere it runs the unit
+// project and says in one line why the lab suites did not run; with CI=true that is a failure.
+import { spawnSync } from 'node:child_process';
+import { NAMESPACE } from '../lab/config';
+
+const args = process.argv.slice(2);
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+const canRunLab = process.platform === 'linux' && process.getuid?.() === 0;
+
+function run(cmd: string, argv: string[]): number {
+  const r = spawnSync(cmd, argv, { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+if (!canRunLab) {
+  const why = `the lab suites need root on Linux (this is ${process.platform}, uid ${process.getuid?.() ?? 'n/a'})`;
+  if (ci) {
+    console.error(`test: CI=true but ${why}: refusing to skip them`);
+    process.exit(1);
+  }
+  console.log(`test: lab suites skipped: ${why}`);
+  process.exit(run('npx', ['vitest', 'run', '--project', 'unit', ...args]));
+}
+
+const upCode = run('npx', ['tsx', 'lab/cli.ts', 'up']);
+if (upCode !== 0) {
+  console.error('test: the lab did not come up (see above); no test ran');
+  process.exit(upCode);
+}
+process.exit(run('ip', ['netns', 'exec', NAMESPACE, 'npx', 'vitest', 'run', ...args]));
