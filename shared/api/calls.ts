@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import {
+  ActivityEntry,
+  CutRequest,
+  FilterParameter,
+  FilterTreeNode,
+  HostAuth,
+  HostInventory,
+  HostSummary,
+  Plan,
+  Preset,
+} from './model';
+import { ApplyId, CutId, GuestId, HostId, MacAddress, PromptId } from './values';
+
+// Every call between UI and engine: its name, what it takes, what it gives back. The table is
+// the contract; ChaosApi (chaos-api.ts) spells it out as an interface and is checked against it.
+
+const Empty = z.object({});
+const Done = z.null();
+const DryRun = z.boolean().optional();
+/** Up to a week; the engine heals the cut itself when the time is up (while it runs). */
+const DurationSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 24 * 3600);
+
+/**
+ * Partitions by Jepsen's names. `guestIds` are the members in order (the UI sends its ring
+ * order), all on one host.
+ *  - isolate (split-one): each listed guest is cut from every other guest on its segments;
+ *  - halves (bisect): the first floor(n/2) members against the rest;
+ *  - majority-minority: the smallest majority (floor(n/2)+1) against the rest;
+ *  - majorities-ring: every member keeps a majority, no two members the same one;
+ *  - bridge: two halves that cannot reach each other, and one member that reaches both;
+ *  - groups: explicit groups; members of different groups are cut from each other.
+ */
+export const PartitionRequest = z.discriminatedUnion('topology', [
+  z.object({ topology: z.literal('isolate'), guestIds: z.array(GuestId).min(1) }),
+  z.object({ topology: z.literal('halves'), guestIds: z.array(GuestId).min(2) }),
+  z.object({ topology: z.literal('majority-minority'), guestIds: z.array(GuestId).min(2) }),
+  z.object({ topology: z.literal('majorities-ring'), guestIds: z.array(GuestId).min(3) }),
+  z.object({ topology: z.literal('bridge'), guestIds: z.array(GuestId).min(3) }),
+  z.object({ topology: z.literal('groups'), groups: z.array(z.array(GuestId).min(1)).min(2) }),
+]);
+export type PartitionRequest = z.infer<typeof PartitionRequest>;
+export type Topology = PartitionRequest['topology'];
+
+export const ApplyRequest = z.union([
+  z.strictObject({
+    cuts: z.array(CutRequest).min(1),
+    durationSeconds: DurationSeconds.optional(),
+    dryRun: DryRun,
+  }),
+  z.strictObject({
+    partition: PartitionRequest,
+    durationSeconds: DurationSeconds.optional(),
+    dryRun: DryRun,
+  }),
+]);
+export type ApplyRequest = z.infer<typeof ApplyRequest>;
+
+export const HealRequest = z.union([
+  z.strictObject({ cutIds: z.array(CutId).min(1), dryRun: DryRun }),
+  z.strictObject({ guestId: GuestId, dryRun: DryRun }),
+  z.strictObject({ hostId: HostId, dryRun: DryRun }),
+  z.strictObject({ all: z.literal(true), dryRun: DryRun }),
+]);
+export type HealRequest = z.infer<typeof HealRequest>;
+
+/**
+ * What an apply, heal, undo or protection change did. The call resolves once every operation
+ * ran (apply.progress events arrive before it), or at once with dryRun. On failure the result is
+ * an error (apply-failed) after what this apply did was rolled back.
+ */
+export const ApplyResult = z.object({
+  applyId: ApplyId,
+  dryRun: z.boolean(),
+  plan: Plan,
+  /** The cuts made (apply) or healed (heal, undo). */
+  cutIds: z.array(CutId),
+});
+export type ApplyResult = z.infer<typeof ApplyResult>;
+
+export const ExportFormat = z.enum(['text', 'virsh-script']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+const HostRef = z.object({ hostId: HostId });
+const InterfaceRef = z.object({ guestId: GuestId, mac: MacAddress });
+
+export const calls = {
+  'hosts.list': { params: Empty, value: z.array(HostSummary) },
+  /** Adds the host and starts connecting; progress comes as host.state events. */
+  'hosts.add': {
+    params: z.object({
+      uri: z.string().min(1).max(500),
+      auth: HostAuth,
+      label: z.string().optional(),
+    }),
+    value: HostSummary,
+  },
+  'hosts.remove': { params: HostRef, value: Done },
+  'hosts.connect': { params: HostRef, value: HostSummary },
+  'hosts.disconnect': { params: HostRef, value: HostSummary },
+  /** The answer to a hostKey.prompt: accept remembers the key in known_hosts. */
+  'hostKey.answer': { params: z.object({ promptId: PromptId, accept: z.boolean() }), value: Done },
+  /** The answer to a passphrase.prompt; null cancels. Never stored. */
+  'passphrase.answer': {
+    params: z.object({ promptId: PromptId, passphrase: z.string().max(1024).nullable() }),
+    value: Done,
+  },
+  'inventory.get': { params: HostRef, value: HostInventory },
+  'chaos.apply': { params: ApplyRequest, value: ApplyResult },
+  'chaos.heal': { params: HealRequest, value: ApplyResult },
+  /** Heals the cuts of the newest apply of this engine instance that still holds any; null if none. */
+  'chaos.undo': { params: Empty, value: ApplyResult.nullable() },
+  /** Sets a preset on one interface, live and persistent (update-device --live --config). */
+  'protection.set': {
+    params: InterfaceRef.extend({
+      presetId: z.string().min(1),
+      parameters: z.array(FilterParameter),
+      dryRun: DryRun,
+    }),
+    value: ApplyResult,
+  },
+  'protection.clear': { params: InterfaceRef.extend({ dryRun: DryRun }), value: ApplyResult },
+  'presets.list': { params: Empty, value: z.array(Preset) },
+  /** Fresh from libvirt (nwfilter-binding-dumpxml). */
+  'bindings.xml': {
+    params: HostRef.extend({ portdev: z.string().min(1) }),
+    value: z.object({ xml: z.string() }),
+  },
+  /** The filter expanded into rules in plain words; with a portdev, variables take its values. */
+  'filters.tree': {
+    params: HostRef.extend({ filter: z.string().min(1), portdev: z.string().optional() }),
+    value: z.object({ nodes: z.array(FilterTreeNode), parameters: z.array(FilterParameter) }),
+  },
+  /** Newest first. */
+  'activity.list': {
+    params: z.object({
+      hostId: HostId.optional(),
+      limit: z.number().int().min(1).max(5000).optional(),
+    }),
+    value: z.array(ActivityEntry),
+  },
+  'activity.export': {
+    params: z.object({ format: ExportFormat, hostId: HostId.optional() }),
+    value: z.object({ filename: z.string(), mimeType: z.string(), content: z.string() }),
+  },
+} as const satisfies Record<string, { params: z.ZodType; value: z.ZodType }>;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallParams<C extends CallName> = z.infer<Calls[C]['params']>;
+export type CallValue<C extends CallName> = z.infer<Calls[C]['value']>;
+
+export const callNames = Object.keys(calls) as CallName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}

@@ -1,0 +1,431 @@
+import { z } from 'zod';
+import {
+  ApplyId,
+  Cidr,
+  CutId,
+  GuestId,
+  HostId,
+  Ipv4,
+  Ipv6,
+  MacAddress,
+  PromptId,
+  SegmentId,
+  SegmentKind,
+  TcpUdpPort,
+  Timestamp,
+} from './values';
+
+// What the UI and the CLI see of the hosts. Names follow libvirt's vocabulary (portdev, filterref,
+// owner); the UI's words live in the renderer.
+
+/** What went wrong, what libvirt said if it spoke, and what the user can do about it. */
+export const ApiErrorCode = z.enum([
+  'invalid-request', // the payload did not match the contract
+  'unknown-call',
+  'unauthorized', // missing or wrong token (server host)
+  'not-found', // host, guest, interface, binding, filter, cut or preset
+  'not-connected', // the host is not connected right now
+  'not-cuttable', // macvtap/direct interface, guest not running, no port
+  'busy', // another apply is running on that host
+  'auth-failed', // ssh authentication
+  'host-key-rejected', // the user rejected the key on first use
+  'host-key-changed', // the host's key differs from known_hosts: refused, never overridden
+  'unreachable', // tcp/ssh could not reach the host
+  'libvirt', // libvirt answered with an error
+  'apply-failed', // an operation failed and what this apply did was rolled back
+  'rollback-failed', // ... and the rollback failed too: the hint says what is left
+  'timeout',
+  'transport-closed', // the connection between UI and engine dropped mid-call
+  'internal',
+]);
+export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+
+export const LibvirtErrorDetail = z.object({
+  code: z.number().int(),
+  domain: z.number().int(),
+  message: z.string(),
+});
+
+export const ApiError = z.object({
+  code: ApiErrorCode,
+  message: z.string(),
+  /** What to do, in a sentence a user can follow ("add your key to root's authorized_keys"). */
+  hint: z.string().optional(),
+  libvirt: LibvirtErrorDetail.optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+// ---- hosts and connections ------------------------------------------------------------------
+
+export const HostAuth = z.discriminatedUnion('method', [
+  /** ssh-agent via SSH_AUTH_SOCK (or Pageant), and whatever ~/.ssh/config says. */
+  z.object({ method: z.literal('agent') }),
+  /** A private key file; a passphrase, if needed, is asked for with a passphrase.prompt. */
+  z.object({ method: z.literal('key'), keyPath: z.string().min(1) }),
+  /** The local libvirt socket: no ssh. */
+  z.object({ method: z.literal('local') }),
+]);
+export type HostAuth = z.infer<typeof HostAuth>;
+
+export const HostConnectionState = z.enum([
+  'disconnected',
+  'connecting',
+  'connected',
+  'lost',
+  'reconnecting',
+]);
+export type HostConnectionState = z.infer<typeof HostConnectionState>;
+
+export const HostStatus = z.object({
+  hostId: HostId,
+  state: HostConnectionState,
+  /** Why it is not connected, with what to do. Absent when connected. */
+  error: ApiError.optional(),
+  /** Reconnect attempt number and when the next one starts, while reconnecting. */
+  attempt: z.number().int().nonnegative().optional(),
+  nextAttemptAt: Timestamp.optional(),
+  since: Timestamp,
+});
+export type HostStatus = z.infer<typeof HostStatus>;
+
+export const HostSummary = z.object({
+  id: HostId,
+  /** As the user gave it: ssh://root@kvm1, qemu+ssh://root@kvm1/system, an alias, or qemu:///system. */
+  uri: z.string(),
+  label: z.string(),
+  auth: HostAuth,
+  status: HostStatus,
+  /** Known once connected. */
+  hostname: z.string().optional(),
+  libvirtVersion: z.string().optional(),
+});
+export type HostSummary = z.infer<typeof HostSummary>;
+
+export const HostKeyPrompt = z.object({
+  promptId: PromptId,
+  hostId: HostId,
+  host: z.string(),
+  port: z.number().int().min(1).max(65535),
+  /** ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa ... */
+  keyType: z.string(),
+  /** As OpenSSH prints it: SHA256:base64-without-padding. */
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected SHA256:<43 base64 chars>'),
+  /** Where an accepted key will be remembered. */
+  knownHostsPath: z.string(),
+});
+export type HostKeyPrompt = z.infer<typeof HostKeyPrompt>;
+
+export const PassphrasePrompt = z.object({
+  promptId: PromptId,
+  hostId: HostId,
+  keyPath: z.string(),
+  /** Set when the previous answer was wrong. */
+  retry: z.boolean(),
+});
+export type PassphrasePrompt = z.infer<typeof PassphrasePrompt>;
+
+// ---- inventory ------------------------------------------------------------------------------
+
+export const Segment = z.object({
+  id: SegmentId,
+  hostId: HostId,
+  kind: SegmentKind,
+  /** The libvirt network's name, or the bridge's name for a plain bridge. */
+  name: z.string(),
+  /** The Linux bridge behind it (a network's <bridge name>), when known. */
+  bridge: z.string().nullable(),
+  /** Address ranges of a libvirt network (<ip address prefix>), as CIDR. */
+  cidrs: z.array(Cidr),
+  active: z.boolean(),
+});
+export type Segment = z.infer<typeof Segment>;
+
+/** libvirt's virDomainState, by name. */
+export const GuestState = z.enum([
+  'nostate',
+  'running',
+  'blocked',
+  'paused',
+  'shutdown',
+  'shutoff',
+  'crashed',
+  'pmsuspended',
+]);
+export type GuestState = z.infer<typeof GuestState>;
+
+/** Where an address came from, strongest first: a pinned filter parameter beats a lease. */
+export const IpSource = z.enum(['filter-parameter', 'dhcp-host', 'dhcp-lease', 'guest-agent']);
+export type IpSource = z.infer<typeof IpSource>;
+
+export const GuestIp = z.discriminatedUnion('family', [
+  z.object({ family: z.literal('ipv4'), address: Ipv4, source: IpSource }),
+  z.object({ family: z.literal('ipv6'), address: Ipv6, source: IpSource }),
+]);
+export type GuestIp = z.infer<typeof GuestIp>;
+
+export const FilterParameter = z.object({ name: z.string().min(1), value: z.string() });
+export type FilterParameter = z.infer<typeof FilterParameter>;
+
+/** ours: created by kvm-chaos; protection: a stock or preset spoof filter; foreign: anything else. */
+export const OwnershipClass = z.enum(['ours', 'protection', 'foreign']);
+export type OwnershipClass = z.infer<typeof OwnershipClass>;
+
+/** Why an interface cannot be cut; the UI shows `explanation` as is. */
+export const Uncuttable = z.object({
+  reason: z.enum(['direct', 'not-running', 'no-port', 'no-segment', 'unsupported-type']),
+  explanation: z.string(),
+});
+
+export const InterfaceProtection = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  /** A preset from presets.list, recognised from the interface's filterref. */
+  z.object({
+    kind: z.literal('preset'),
+    presetId: z.string(),
+    parameters: z.array(FilterParameter),
+  }),
+  /** A filterref that matches no preset. */
+  z.object({ kind: z.literal('custom'), filter: z.string(), parameters: z.array(FilterParameter) }),
+]);
+export type InterfaceProtection = z.infer<typeof InterfaceProtection>;
+
+export const GuestInterface = z.object({
+  mac: MacAddress,
+  /** <interface type=...>; direct is macvtap. */
+  type: z.enum(['network', 'bridge', 'direct', 'other']),
+  segmentId: SegmentId.nullable(),
+  /** <target dev>, present while the guest runs. */
+  portdev: z.string().nullable(),
+  model: z.string().nullable(),
+  /** null when the interface can be cut. */
+  uncuttable: Uncuttable.nullable(),
+  ips: z.array(GuestIp),
+  /** What the domain XML asks for (persistent protection). */
+  protection: InterfaceProtection,
+  /** The binding on the port right now, if any. */
+  binding: z
+    .object({ filter: z.string(), class: OwnershipClass, cutIds: z.array(CutId) })
+    .nullable(),
+});
+export type GuestInterface = z.infer<typeof GuestInterface>;
+
+export const Guest = z.object({
+  id: GuestId,
+  hostId: HostId,
+  uuid: z.string(),
+  name: z.string(),
+  state: GuestState,
+  interfaces: z.array(GuestInterface),
+});
+export type Guest = z.infer<typeof Guest>;
+
+export const Binding = z.object({
+  portdev: z.string(),
+  /** <owner><name> and <uuid>; guestId when the owner is a guest of this inventory. */
+  ownerName: z.string(),
+  ownerUuid: z.string(),
+  guestId: GuestId.nullable(),
+  mac: MacAddress,
+  filter: z.string(),
+  parameters: z.array(FilterParameter),
+  class: OwnershipClass,
+  /** As libvirt returns it (nwfilter-binding-dumpxml). */
+  xml: z.string(),
+});
+export type Binding = z.infer<typeof Binding>;
+
+export const FilterSummary = z.object({
+  name: z.string(),
+  uuid: z.string(),
+  chain: z.string(),
+  priority: z.number().int().nullable(),
+  class: OwnershipClass,
+  ruleCount: z.number().int().nonnegative(),
+  /** Names of filters this one references (<filterref>). */
+  references: z.array(z.string()),
+  /** Ports whose binding uses this filter, directly or through a reference. */
+  usedBy: z.array(z.string()),
+});
+export type FilterSummary = z.infer<typeof FilterSummary>;
+
+/** all: every frame; ipv4: IPv4 only; or one protocol, with a destination port for tcp/udp. */
+export const CutScope = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('all') }),
+  z.strictObject({ kind: z.literal('ipv4') }),
+  z.strictObject({ kind: z.literal('icmp') }),
+  z.strictObject({ kind: z.literal('tcp'), port: TcpUdpPort.optional() }),
+  z.strictObject({ kind: z.literal('udp'), port: TcpUdpPort.optional() }),
+]);
+export type CutScope = z.infer<typeof CutScope>;
+
+/** One end of a cut: a guest interface, by the guest's id and the interface's MAC. */
+export const CutEnd = z.object({ guestId: GuestId, mac: MacAddress });
+export type CutEnd = z.infer<typeof CutEnd>;
+
+/** both: nothing passes either way; one-way: frames from `from` to `to` are dropped. */
+export const CutDirection = z.enum(['both', 'one-way']);
+export type CutDirection = z.infer<typeof CutDirection>;
+
+export const CutRequest = z.object({
+  from: CutEnd,
+  to: CutEnd,
+  direction: CutDirection,
+  scope: CutScope,
+});
+export type CutRequest = z.infer<typeof CutRequest>;
+
+export const CutState = z.enum(['applying', 'applied', 'healing', 're-applied', 'failed']);
+export type CutState = z.infer<typeof CutState>;
+
+/** A cut as the host holds it: derived from the bindings, so any instance lists the same cuts. */
+export const ActiveCut = CutRequest.extend({
+  id: CutId,
+  hostId: HostId,
+  segmentId: SegmentId,
+  state: CutState,
+  /** When the cut heals itself (if this engine instance is still running then). */
+  expiresAt: Timestamp.nullable(),
+  /** The apply that made it, when this instance made it. */
+  applyId: ApplyId.nullable(),
+  /** The ports whose bindings enforce it. */
+  enforcedOn: z.array(z.string()),
+  error: ApiError.optional(),
+});
+export type ActiveCut = z.infer<typeof ActiveCut>;
+
+export const HostInventory = z.object({
+  hostId: HostId,
+  hostname: z.string(),
+  /** Bumped on every change; a patch applies only to the revision it names. */
+  revision: z.number().int().nonnegative(),
+  readAt: Timestamp,
+  segments: z.array(Segment),
+  guests: z.array(Guest),
+  bindings: z.array(Binding),
+  filters: z.array(FilterSummary),
+  cuts: z.array(ActiveCut),
+});
+export type HostInventory = z.infer<typeof HostInventory>;
+
+/** Upserts replace whole items by key (id, or portdev for bindings, name for filters). */
+export const InventoryPatch = z.object({
+  segments: z.object({ upsert: z.array(Segment), remove: z.array(SegmentId) }).optional(),
+  guests: z.object({ upsert: z.array(Guest), remove: z.array(GuestId) }).optional(),
+  bindings: z.object({ upsert: z.array(Binding), remove: z.array(z.string()) }).optional(),
+  filters: z.object({ upsert: z.array(FilterSummary), remove: z.array(z.string()) }).optional(),
+  cuts: z.object({ upsert: z.array(ActiveCut), remove: z.array(CutId) }).optional(),
+});
+export type InventoryPatch = z.infer<typeof InventoryPatch>;
+
+// ---- plans, presets, filters, activity --------------------------------------------------------
+
+export const OperationKind = z.enum([
+  'define-filter',
+  'undefine-filter',
+  'create-binding',
+  'delete-binding',
+  'update-device',
+]);
+export type OperationKind = z.infer<typeof OperationKind>;
+
+export const PlannedOperation = z.object({
+  hostId: HostId,
+  kind: OperationKind,
+  /** The filter's name, the binding's portdev, or the guest's name for update-device. */
+  target: z.string(),
+  description: z.string(),
+  /** The XML sent to libvirt; null for operations that send none (delete, undefine). */
+  xml: z.string().nullable(),
+  /** The equivalent virsh command, for the activity export. */
+  virsh: z.string(),
+});
+export type PlannedOperation = z.infer<typeof PlannedOperation>;
+
+/** Operations in the order they run; heal-all may span hosts, each operation names its own. */
+export const Plan = z.object({
+  operations: z.array(PlannedOperation),
+  /** The cuts the host holds once the plan is applied (for apply) or the ones it heals. */
+  cuts: z.array(CutRequest),
+  portsTouched: z.array(z.string()),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const PresetParameter = z.object({
+  name: z.string(),
+  label: z.string(),
+  kind: z.enum(['ipv4', 'ipv6', 'ip', 'mac', 'cidr']),
+  required: z.boolean(),
+  multiple: z.boolean(),
+  description: z.string(),
+});
+export type PresetParameter = z.infer<typeof PresetParameter>;
+
+export const Preset = z.object({
+  id: z.string(),
+  label: z.string(),
+  description: z.string(),
+  /** The filter the interface's filterref names. */
+  filter: z.string(),
+  /** The choice offered first (clean-traffic). */
+  isDefault: z.boolean(),
+  parameters: z.array(PresetParameter),
+});
+export type Preset = z.infer<typeof Preset>;
+
+export const PlainRule = z.object({
+  action: z.string(),
+  direction: z.enum(['in', 'out', 'inout']),
+  priority: z.number().int().nullable(),
+  protocol: z.string().nullable(),
+  /** The rule in words, variables resolved when a binding was given. */
+  text: z.string(),
+  attributes: z.array(z.object({ name: z.string(), value: z.string() })),
+});
+export type PlainRule = z.infer<typeof PlainRule>;
+
+/** A filter tree flattened depth first; depth 0 is the root. */
+export const FilterTreeNode = z.object({
+  filter: z.string(),
+  depth: z.number().int().nonnegative(),
+  chain: z.string().nullable(),
+  priority: z.number().int().nullable(),
+  class: OwnershipClass,
+  rules: z.array(PlainRule),
+  /** The filter is referenced but not defined on the host. */
+  missing: z.boolean(),
+});
+export type FilterTreeNode = z.infer<typeof FilterTreeNode>;
+
+export const ActivityKind = z.enum([
+  'apply',
+  'heal',
+  'expire',
+  're-apply',
+  'protect',
+  'unprotect',
+  'connect',
+  'disconnect',
+]);
+
+export const ActivityOperation = PlannedOperation.extend({
+  status: z.enum(['done', 'failed', 'rolled-back', 'skipped']),
+  durationMs: z.number().nonnegative(),
+  error: ApiError.optional(),
+});
+export type ActivityOperation = z.infer<typeof ActivityOperation>;
+
+export const ActivityEntry = z.object({
+  id: z.string(),
+  at: Timestamp,
+  hostId: HostId.nullable(),
+  applyId: ApplyId.nullable(),
+  kind: ActivityKind,
+  summary: z.string(),
+  outcome: z.enum(['ok', 'failed', 'rolled-back']),
+  operations: z.array(ActivityOperation),
+  error: ApiError.optional(),
+});
+export type ActivityEntry = z.infer<typeof ActivityEntry>;
+
+export const ApplyOperationStatus = z.enum(['pending', 'running', 'done', 'failed', 'rolled-back']);
+export type ApplyOperationStatus = z.infer<typeof ApplyOperationStatus>;
