@@ -44,7 +44,7 @@ export function networkXml(guests: readonly LabGuest[]): string {
 
 export type Accel = 'kvm' | 'qemu';
 
-export function domainXml(g: LabGuest, count: number, accel: Accel): string {
+export function domainXml(g: LabGuest, count: number, accel: Accel, uuid?: string): string {
   const body = {
     '@type': accel,
     name: g.name,
@@ -83,7 +83,8 @@ export function domainXml(g: LabGuest, count: number, accel: Accel): string {
   // guest booted with the configuration it would define now.
   const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
   body.description = `kvm-chaos lab guest; config ${digest}`;
-  return xml.build({ domain: body });
+  // Redefining an existing domain must keep its uuid, or libvirt refuses the name.
+  return xml.build({ domain: uuid ? { uuid, ...body } : body });
 }
 
 export async function listDomains(): Promise<{ name: string; running: boolean }[]> {
@@ -154,9 +155,10 @@ export async function ensureGuests(count: number, accel: Accel): Promise<string[
     }
   for (let i = 1; i <= count; i++) {
     const g = guestPlan(i);
-    const want = domainXml(g, count, accel);
-    const digest = /config [0-9a-f]+/.exec(want)?.[0] as string;
     const d = existing.find((e) => e.name === g.name);
+    const uuid = d ? (await virsh(['domuuid', g.name])).stdout.trim() : undefined;
+    const want = domainXml(g, count, accel, uuid);
+    const digest = /config [0-9a-f]+/.exec(want)?.[0] as string;
     const live = d?.running ? (await virsh(['dumpxml', g.name])).stdout : null;
     if (live?.includes(digest)) continue;
     if (d?.running) await destroy(g.name);

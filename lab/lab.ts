@@ -217,6 +217,7 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
     await deleteNamespace();
   }
   // libvirt leaves these behind after net-destroy (libvirt-facts.md).
+  await rm(`/run/libvirt/network/${NETWORK_NAME}`, { recursive: true, force: true });
   await rm(`/run/libvirt/network/${NETWORK_NAME}.xml`, { force: true });
   await rm(`/run/libvirt/network/${NETWORK_NAME}.pid`, { force: true });
   await rm(`/var/lib/libvirt/dnsmasq/${BRIDGE_NAME}.status`, { force: true });
