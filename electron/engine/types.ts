@@ -1,0 +1,32 @@
+// The engine's seam to its hosts (Electron main, the CLI, `kvm-chaos serve`, tests): what it
+// needs from them and what it gives back. The engine itself implements shared/api's ChaosApi.
+import type { ChaosApi, HostAuth, HostId } from '../../shared/api';
+
+/** A host the user added, as remembered between runs. Holds no secret. */
+export interface HostProfile {
+  id: HostId;
+  uri: string;
+  label: string;
+  auth: HostAuth;
+}
+
+/** Where host profiles live: the app-data folder (Electron), ~/.config/kvm-chaos (CLI), memory (tests). */
+export interface HostProfileStore {
+  load(): Promise<HostProfile[]>;
+  save(profiles: readonly HostProfile[]): Promise<void>;
+}
+
+export interface EngineOptions {
+  profiles: HostProfileStore;
+  /** known_hosts the engine verifies against and appends accepted keys to. */
+  knownHostsPath: string;
+  /** Add and connect the local libvirt socket on first start when it exists and no host is saved. */
+  autoLocal?: boolean;
+  /** How often bindings (which have no events) are re-read; default 3 s. */
+  bindingPollMs?: number;
+}
+
+export interface Engine extends ChaosApi {
+  /** Heals nothing: closes connections and stops timers. Cuts stay on the hosts. */
+  close(): Promise<void>;
+}
