@@ -1,0 +1,287 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import {
+  type ChaosApi,
+  type ChaosEvent,
+  type ChaosEventListener,
+  callNames,
+  fail,
+  ok,
+  type Result,
+} from '../../shared/api';
+import { LAB_HOST, labInventory } from '../../shared/api/fixtures';
+import { type ChaosServer, createServer } from './server';
+
+/**
+ * A test double of the engine at the contract's seam: answers hosts.list and inventory.get from
+ * fixtures, records every call that reaches it, and lets the test emit events.
+ */
+class EngineTestDouble {
+  readonly received: Array<{ name: string; params: unknown }> = [];
+  readonly listeners = new Set<ChaosEventListener>();
+  readonly api: ChaosApi;
+
+  constructor() {
+    const api: Record<string, unknown> = {
+      subscribe: (listener: ChaosEventListener) => {
+        this.listeners.add(listener);
+        return () => this.listeners.delete(listener);
+      },
+    };
+    for (const name of callNames) {
+      api[name] = async (params: unknown): Promise<Result<unknown>> => {
+        this.received.push({ name, params });
+        if (name === 'hosts.list') return ok([]);
+        if (name === 'inventory.get') return ok(labInventory(3));
+        return fail('not-found', `${name} is not part of this test double`);
+      };
+    }
+    this.api = api as unknown as ChaosApi;
+  }
+
+  emit(event: unknown) {
+    for (const listener of this.listeners) listener(event as ChaosEvent);
+  }
+}
+
+let staticDir: string;
+let engine: EngineTestDouble;
+let server: ChaosServer;
+const logged: string[] = [];
+
+beforeAll(async () => {
+  staticDir = await mkdtemp(join(tmpdir(), 'kvm-chaos-static-'));
+  await mkdir(join(staticDir, 'assets'));
+  await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>kvm-chaos</title>');
+  await writeFile(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
+  engine = new EngineTestDouble();
+  server = await createServer({ api: engine.api, staticDir, log: (l) => logged.push(l) });
+});
+
+afterAll(async () => {
+  await server.close();
+  await rm(staticDir, { recursive: true, force: true });
+});
+
+const clients: WebSocket[] = [];
+afterEach(() => {
+  for (const ws of clients.splice(0)) {
+    ws.on('error', () => {}); // aborting a refused handshake reports an error we do not need
+    if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
+  }
+  engine.received.length = 0;
+});
+
+type Reply = {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+};
+
+/** A raw HTTP GET: no URL normalisation, so traversal attempts reach the server as written. */
+function get(path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: server.host, port: server.port, path, method, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const cookie = () => ({ Cookie: `kvm_chaos_token=${server.token}` });
+
+/** Opens a socket; resolves once open, or with the HTTP status the upgrade was refused with. */
+function connect(query = `?token=${server.token}`, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${query}`, { headers });
+  clients.push(ws);
+  const messages: unknown[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  const opened = new Promise<{ ws: WebSocket; status: number }>((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, status: 101 }));
+    ws.once('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode ?? 0 }));
+    ws.once('error', reject);
+  });
+  return { opened, messages, ws };
+}
+
+async function waitFor<T>(probe: () => T | undefined, ms = 2000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function call(ws: WebSocket, messages: unknown[], id: number, name: string, params: unknown) {
+  ws.send(JSON.stringify({ kind: 'call', id, name, params }));
+  return waitFor(() =>
+    messages.find(
+      (m): m is { kind: 'result'; id: number; result: Result<unknown> } =>
+        (m as { kind: string }).kind === 'result' && (m as { id: number }).id === id,
+    ),
+  );
+}
+
+describe('start-up', () => {
+  it('binds to loopback by default and prints a URL with a fresh 32-byte token', async () => {
+    expect(server.host).toBe('127.0.0.1');
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    const other = await createServer({ api: engine.api, staticDir });
+    try {
+      expect(other.token).not.toBe(server.token);
+      expect(other.port).not.toBe(server.port);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('pages', () => {
+  it('refuses a page request without the token, or with a wrong one', async () => {
+    expect((await get('/')).status).toBe(401);
+    expect((await get('/?token=wrong')).status).toBe(401);
+    expect((await get('/assets/app.js')).status).toBe(401);
+    const forged = await get('/', { Cookie: `kvm_chaos_token=${server.token.slice(1)}x` });
+    expect(forged.status).toBe(401);
+    expect(forged.body).toContain('Token needed');
+  });
+
+  it('trades the URL token for an HttpOnly SameSite=Strict cookie and drops it from the URL', async () => {
+    const first = await get(`/?token=${server.token}&host=lab`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/?host=lab');
+    expect(first.headers['set-cookie']).toEqual([
+      `kvm_chaos_token=${server.token}; HttpOnly; SameSite=Strict; Path=/`,
+    ]);
+    expect(first.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('serves the built UI with the cookie, under a strict content security policy', async () => {
+    const page = await get('/', cookie());
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>kvm-chaos</title>');
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain(`ws://127.0.0.1:${server.port}`);
+    const script = await get('/assets/app.js', cookie());
+    expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(script.body).toBe('console.log(1)');
+    expect((await get('/inspector', cookie())).body).toContain('<title>kvm-chaos</title>');
+    expect((await get('/assets/missing.js', cookie())).status).toBe(404);
+    expect((await get('/', cookie(), 'POST')).status).toBe(405);
+  });
+
+  it('never reads outside the UI folder', async () => {
+    for (const path of [
+      '/../../../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc%2fpasswd',
+    ]) {
+      const reply = await get(path, cookie());
+      expect(reply.body, path).not.toContain('root:');
+    }
+  });
+});
+
+describe('WebSocket', () => {
+  it('refuses an upgrade without the token, with a wrong one, or from another origin', async () => {
+    expect((await connect('').opened).status).toBe(401);
+    expect((await connect('?token=nope').opened).status).toBe(401);
+    const foreign = connect(`?token=${server.token}`, { Origin: 'http://evil.example' });
+    expect((await foreign.opened).status).toBe(403);
+    const elsewhere = new WebSocket(`ws://127.0.0.1:${server.port}/other?token=${server.token}`);
+    clients.push(elsewhere);
+    const status = await new Promise((resolve) =>
+      elsewhere.once('unexpected-response', (_q, res) => resolve(res.statusCode)),
+    );
+    expect(status).toBe(404);
+    expect(engine.listeners.size).toBe(0);
+  });
+
+  it("accepts the page's cookie from its own origin", async () => {
+    const { opened } = connect('', {
+      ...cookie(),
+      Origin: `http://127.0.0.1:${server.port}`,
+    });
+    expect((await opened).status).toBe(101);
+  });
+
+  it('carries calls to the engine and results back', async () => {
+    const { opened, messages } = connect();
+    const { ws } = await opened;
+    const reply = await call(ws, messages, 7, 'inventory.get', { hostId: LAB_HOST });
+    expect(reply.result).toEqual({ ok: true, value: labInventory(3) });
+    expect(engine.received).toEqual([{ name: 'inventory.get', params: { hostId: 'lab' } }]);
+  });
+
+  it('answers invalid params and unknown calls with errors the engine never sees', async () => {
+    const { opened, messages } = connect();
+    const { ws } = await opened;
+    const invalid = await call(ws, messages, 1, 'chaos.heal', { all: 'yes' });
+    expect(invalid.result).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+    const unknown = await call(ws, messages, 2, 'engine.shutdown', {});
+    expect(unknown.result).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
+    ws.send(JSON.stringify({ kind: 'call', id: 3, name: 'hosts.list', params: {}, extra: 1 }));
+    const extra = await waitFor(() => messages.find((m) => (m as { id?: number }).id === 3));
+    expect(extra).toMatchObject({ result: { ok: false, error: { code: 'invalid-request' } } });
+    expect(engine.received).toEqual([]);
+  });
+
+  it('closes the socket on frames that are not call messages', async () => {
+    for (const [frame, code] of [
+      ['not json', 1007],
+      ['"a string"', 1008],
+      [Buffer.from([1, 2, 3]), 1003],
+    ] as const) {
+      const { opened, ws } = connect();
+      await opened;
+      const closed = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+      ws.send(frame, { binary: typeof frame !== 'string' });
+      expect(await closed).toBe(code);
+    }
+  });
+
+  it('forwards engine events inside the contract, drops the rest, and unsubscribes on close', async () => {
+    const { opened, messages } = connect();
+    const { ws } = await opened;
+    await waitFor(() => (engine.listeners.size === 1 ? true : undefined));
+    const event = {
+      type: 'host.state',
+      status: { hostId: 'lab', state: 'reconnecting', attempt: 2, since: 1 },
+    };
+    engine.emit({ type: 'host.state', status: { hostId: 'lab', state: 'on fire', since: 1 } });
+    engine.emit(event);
+    const received = await waitFor(() =>
+      messages.find((m) => (m as { kind: string }).kind === 'event'),
+    );
+    expect(received).toEqual({ kind: 'event', event });
+    expect(messages.filter((m) => (m as { kind: string }).kind === 'event')).toHaveLength(1);
+    expect(logged.some((line) => line.includes('outside the contract'))).toBe(true);
+    ws.close();
+    await waitFor(() => (engine.listeners.size === 0 ? true : undefined));
+  });
+
+  it('closes its clients when the server closes', async () => {
+    const extra = await createServer({ api: engine.api, staticDir });
+    const ws = new WebSocket(`ws://127.0.0.1:${extra.port}/ws?token=${extra.token}`);
+    await new Promise((resolve) => ws.once('open', resolve));
+    const closed = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
+    await extra.close();
+    expect(await closed).toBe(1001);
+  });
+});
