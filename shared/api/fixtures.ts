@@ -1,4 +1,12 @@
-import type { ActiveCut, Binding, Guest, HostInventory, Preset, Segment } from './model';
+import type {
+  ActiveCut,
+  Binding,
+  Guest,
+  HostInventory,
+  HostSummary,
+  Preset,
+  Segment,
+} from './model';
 import { ApplyId, CutId, guestId, HostId, segmentId } from './values';
 
 // Test fixtures: contract-valid payloads shaped like the lab (lab-node1..N on kvmchaos-lab,
@@ -7,6 +15,14 @@ import { ApplyId, CutId, guestId, HostId, segmentId } from './values';
 
 export const LAB_HOST = HostId.parse('lab');
 export const LAB_SEGMENT = segmentId(LAB_HOST, 'network', 'kvmchaos-lab');
+
+export const labHost: HostSummary = {
+  id: LAB_HOST,
+  uri: 'ssh://root@127.0.0.1:2222',
+  label: 'lab',
+  auth: { method: 'agent' },
+  status: { hostId: LAB_HOST, state: 'connected', since: 0 },
+};
 
 export function labUuid(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LAB_SEGMENT,
+  labCut,
+  labGuest,
+  labHost,
+  labInventory,
+  labMac,
+} from '../../../shared/api/fixtures';
+import { buildGraphModel, linkId, PAIRWISE_LIMIT, protectionOf, scopeLabel } from './model';
+
+const g = (n: number) => labGuest(n).id;
+
+describe('graph model', () => {
+  it('joins the guests of a segment pairwise: 3 guests, 3 links, ids independent of order', () => {
+    const model = buildGraphModel([labHost], { lab: labInventory(3) });
+    expect(model.hosts.map((h) => h.id)).toEqual(['host:lab']);
+    expect(model.segments[0]?.guestIds).toEqual([g(1), g(2), g(3)]);
+    expect(model.links.map((l) => l.id).sort()).toEqual(
+      [
+        linkId(LAB_SEGMENT, g(1), g(2)),
+        linkId(LAB_SEGMENT, g(1), g(3)),
+        linkId(LAB_SEGMENT, g(2), g(3)),
+      ].sort(),
+    );
+    expect(linkId(LAB_SEGMENT, g(2), g(1))).toBe(linkId(LAB_SEGMENT, g(1), g(2)));
+    expect(model.links.every((l) => l.status === 'intact' && l.blocked === null)).toBe(true);
+  });
+
+  it('orders guests as people count: node2 before node10', () => {
+    const guests = [10, 2, 1].map((n) => labGuest(n));
+    const model = buildGraphModel([labHost], { lab: labInventory(0, { guests }) });
+    expect(model.segments[0]?.guestIds).toEqual([g(1), g(2), g(10)]);
+  });
+
+  it("folds cuts onto their link with the direction relative to the link's ends", () => {
+    const oneWay = labCut(2, 1, { direction: 'one-way', scope: { kind: 'udp' } });
+    const model = buildGraphModel([labHost], { lab: labInventory(3, { cuts: [oneWay] }) });
+    const link = model.links.find((l) => l.id === linkId(LAB_SEGMENT, g(1), g(2)));
+    const [a] = [link?.a.guestId];
+    // node2 -> node1 is dropped: whichever of the two is `a`, blocked points from node2.
+    expect(link?.blocked).toBe(a === g(2) ? 'a->b' : 'b->a');
+    expect(link?.status).toBe('severed');
+    expect(link?.scopeLabel).toBe('UDP');
+    expect(model.guests.find((x) => x.id === g(1))?.cutCount).toBe(1);
+    expect(model.guests.find((x) => x.id === g(3))?.cutCount).toBe(0);
+  });
+
+  it('two one-way cuts in opposite directions block both ways; the busiest state shows', () => {
+    const cuts = [
+      labCut(1, 2, { direction: 'one-way', scope: { kind: 'tcp', port: 80 } }),
+      labCut(2, 1, {
+        direction: 'one-way',
+        scope: { kind: 'icmp' },
+        state: 'applying',
+        id: 'cut:x' as never,
+        expiresAt: 5000,
+      }),
+    ];
+    const model = buildGraphModel([labHost], { lab: labInventory(2, { cuts }) });
+    const link = model.links[0];
+    expect(link?.blocked).toBe('both');
+    expect(link?.status).toBe('applying');
+    expect(link?.scopeLabel).toBe('TCP:80+ICMP');
+    expect(link?.expiresAt).toBe(5000);
+  });
+
+  it('marks links to a guest that cannot be cut, with its reason', () => {
+    const stopped = labGuest(3, { state: 'shutoff' });
+    const iface = stopped.interfaces[0];
+    if (iface) {
+      iface.portdev = null;
+      iface.uncuttable = { reason: 'not-running', explanation: 'not running: no port to filter' };
+    }
+    const model = buildGraphModel([labHost], {
+      lab: labInventory(0, { guests: [labGuest(1), stopped] }),
+    });
+    expect(model.links[0]?.uncuttable).toBe('lab-node3: not running: no port to filter');
+  });
+
+  it('switches a crowded segment to spokes: no n² links, every spoke a knife target', () => {
+    const n = PAIRWISE_LIMIT + 1;
+    const model = buildGraphModel([labHost], { lab: labInventory(n) });
+    expect(model.links).toEqual([]);
+    expect(model.spokes).toHaveLength(n);
+    expect(model.spokes.every((s) => s.isKnifeTarget)).toBe(true);
+    const small = buildGraphModel([labHost], { lab: labInventory(PAIRWISE_LIMIT) });
+    expect(small.links).toHaveLength((PAIRWISE_LIMIT * (PAIRWISE_LIMIT - 1)) / 2);
+    expect(small.spokes.some((s) => s.isKnifeTarget)).toBe(false);
+  });
+
+  it('shows a host without an inventory yet, and keeps guests without a segment apart', () => {
+    const loose = labGuest(4);
+    const direct = loose.interfaces[0];
+    if (direct) {
+      direct.type = 'direct';
+      direct.segmentId = null;
+    }
+    const model = buildGraphModel([labHost, { ...labHost, id: 'other' as never, label: 'other' }], {
+      lab: labInventory(0, { guests: [loose] }),
+    });
+    expect(model.hosts.map((h) => h.label)).toEqual(['lab', 'other']);
+    expect(model.hosts[0]?.looseGuestIds).toEqual([loose.id]);
+    expect(model.guests[0]?.segmentId).toBeNull();
+  });
+
+  it('summarises protection per guest and labels scopes', () => {
+    const guarded = labGuest(1);
+    const iface = guarded.interfaces[0];
+    if (iface) iface.protection = { kind: 'preset', presetId: 'clean-traffic', parameters: [] };
+    expect(protectionOf(guarded)).toBe('protected');
+    expect(protectionOf(labGuest(2))).toBe('unprotected');
+    expect(scopeLabel({ kind: 'all' })).toBe('');
+    expect(scopeLabel({ kind: 'udp', port: 53 })).toBe('UDP:53');
+    expect(labMac(2)).toBe('52:54:00:00:00:22');
+  });
+});

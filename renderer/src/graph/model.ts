@@ -1,0 +1,336 @@
+import type {
+  ActiveCut,
+  CutEnd,
+  CutId,
+  CutScope,
+  CutState,
+  Guest,
+  GuestId,
+  GuestInterface,
+  HostId,
+  HostInventory,
+  HostSummary,
+  Segment,
+  SegmentId,
+} from '../../../shared/api';
+
+// From inventories to what the canvas draws: hosts, segments, guests, one link per pair of
+// guests on a segment, and the cuts folded onto those links. Pure: the same inventories give the
+// same model, so the drawing never jumps on a refresh.
+
+/** Above this many guests on a segment, pairwise links stop being readable (n(n-1)/2 of them):
+ * guests get one spoke to the bridge instead, and cutting a spoke isolates that guest. */
+export const PAIRWISE_LIMIT = 16;
+
+export type Blocked = 'a->b' | 'b->a' | 'both';
+export type LinkStatus = 'intact' | 'applying' | 'severed' | 'healing' | 'failed';
+
+export type LinkCut = {
+  id: CutId;
+  blocked: Blocked;
+  scope: CutScope;
+  state: CutState;
+  expiresAt: number | null;
+};
+
+export type LinkModel = {
+  id: string;
+  kind: 'pair';
+  hostId: HostId;
+  segmentId: SegmentId;
+  /** a sorts before b; a cut's direction is told relative to them. */
+  a: CutEnd;
+  b: CutEnd;
+  /** Why the knife leaves it alone, or null. */
+  uncuttable: string | null;
+  cuts: LinkCut[];
+  status: LinkStatus;
+  /** What is dropped across the link, all cuts together; null when nothing is. */
+  blocked: Blocked | null;
+  /** "UDP", "TCP:80", "UDP+ICMP"; empty when everything is cut. */
+  scopeLabel: string;
+  reapplied: boolean;
+  /** The earliest moment one of its cuts heals itself. */
+  expiresAt: number | null;
+};
+
+export type SpokeModel = {
+  id: string;
+  kind: 'spoke';
+  hostId: HostId;
+  segmentId: SegmentId;
+  guestId: GuestId;
+  mac: string;
+  portdev: string | null;
+  /** True on segments drawn with spokes: cutting one isolates its guest on that segment. */
+  isKnifeTarget: boolean;
+  uncuttable: string | null;
+  cutCount: number;
+  status: LinkStatus;
+};
+
+export type ProtectionSummary = 'protected' | 'partial' | 'unprotected';
+
+export type GuestModel = {
+  id: GuestId;
+  hostId: HostId;
+  guest: Guest;
+  segmentId: SegmentId | null;
+  protection: ProtectionSummary;
+  cutCount: number;
+};
+
+export type SegmentModel = {
+  id: SegmentId;
+  hostId: HostId;
+  segment: Segment;
+  /** Guests placed around this segment, in ring order. */
+  guestIds: GuestId[];
+  /** Every guest with an interface here (placed here or elsewhere), in ring order. */
+  memberIds: GuestId[];
+  mode: 'pairwise' | 'spokes';
+};
+
+export type HostModel = {
+  id: string;
+  hostId: HostId;
+  label: string;
+  summary: HostSummary | undefined;
+  segmentIds: SegmentId[];
+  /** Guests on no segment (no interface, macvtap only, unknown network). */
+  looseGuestIds: GuestId[];
+};
+
+export type GraphModel = {
+  hosts: HostModel[];
+  segments: SegmentModel[];
+  guests: GuestModel[];
+  links: LinkModel[];
+  spokes: SpokeModel[];
+};
+
+export function hostNodeId(hostId: HostId): string {
+  return `host:${hostId}`;
+}
+
+export function linkId(segmentId: SegmentId, x: GuestId, y: GuestId): string {
+  const [a, b] = x < y ? [x, y] : [y, x];
+  return `link|${segmentId}|${a}|${b}`;
+}
+
+export function spokeId(segmentId: SegmentId, guestId: GuestId): string {
+  return `spoke|${segmentId}|${guestId}`;
+}
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+/** Ring order: by name as people count (node2 before node10), then uuid. */
+export function compareGuests(x: Guest, y: Guest): number {
+  return collator.compare(x.name, y.name) || (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0);
+}
+
+export function interfaceOn(guest: Guest, segmentId: SegmentId): GuestInterface | undefined {
+  return guest.interfaces.find((i) => i.segmentId === segmentId);
+}
+
+export function scopeLabel(scope: CutScope): string {
+  switch (scope.kind) {
+    case 'all':
+      return '';
+    case 'ipv4':
+      return 'IPv4';
+    case 'icmp':
+      return 'ICMP';
+    case 'tcp':
+    case 'udp':
+      return scope.port === undefined
+        ? scope.kind.toUpperCase()
+        : `${scope.kind.toUpperCase()}:${scope.port}`;
+  }
+}
+
+export function protectionOf(guest: Guest): ProtectionSummary {
+  const attached = guest.interfaces.filter((i) => i.segmentId !== null);
+  const protectedCount = attached.filter((i) => i.protection.kind !== 'none').length;
+  if (attached.length > 0 && protectedCount === attached.length) return 'protected';
+  return protectedCount > 0 ? 'partial' : 'unprotected';
+}
+
+const STATUS_WEIGHT: Record<LinkStatus, number> = {
+  intact: 0,
+  severed: 1,
+  healing: 2,
+  applying: 3,
+  failed: 4,
+};
+
+function statusOfCut(state: CutState): LinkStatus {
+  switch (state) {
+    case 'applied':
+    case 're-applied':
+      return 'severed';
+    default:
+      return state;
+  }
+}
+
+function worst(statuses: LinkStatus[]): LinkStatus {
+  return statuses.reduce<LinkStatus>(
+    (w, s) => (STATUS_WEIGHT[s] > STATUS_WEIGHT[w] ? s : w),
+    'intact',
+  );
+}
+
+function combineBlocked(cuts: LinkCut[]): Blocked | null {
+  let ab = false;
+  let ba = false;
+  for (const cut of cuts) {
+    if (cut.blocked !== 'b->a') ab = true;
+    if (cut.blocked !== 'a->b') ba = true;
+  }
+  return ab && ba ? 'both' : ab ? 'a->b' : ba ? 'b->a' : null;
+}
+
+function uncuttableReason(guest: Guest, iface: GuestInterface | undefined): string | null {
+  if (!iface) return `${guest.name} has no interface here`;
+  return iface.uncuttable ? `${guest.name}: ${iface.uncuttable.explanation}` : null;
+}
+
+export function buildGraphModel(
+  hosts: readonly HostSummary[],
+  inventories: Readonly<Record<string, HostInventory | undefined>>,
+): GraphModel {
+  const model: GraphModel = { hosts: [], segments: [], guests: [], links: [], spokes: [] };
+  for (const summary of hosts) {
+    const inventory = inventories[summary.id];
+    const hostModel: HostModel = {
+      id: hostNodeId(summary.id),
+      hostId: summary.id,
+      label: summary.label || inventory?.hostname || summary.id,
+      summary,
+      segmentIds: [],
+      looseGuestIds: [],
+    };
+    model.hosts.push(hostModel);
+    if (inventory) addInventory(model, hostModel, inventory);
+  }
+  return model;
+}
+
+function addInventory(model: GraphModel, host: HostModel, inventory: HostInventory) {
+  const guests = [...inventory.guests].sort(compareGuests);
+  const segmentIds = new Set(inventory.segments.map((s) => s.id));
+  const cutsByGuest = new Map<GuestId, number>();
+  for (const cut of inventory.cuts) {
+    for (const id of [cut.from.guestId, cut.to.guestId])
+      cutsByGuest.set(id, (cutsByGuest.get(id) ?? 0) + 1);
+  }
+
+  const placedOn = new Map<GuestId, SegmentId | null>();
+  for (const guest of guests) {
+    const first = guest.interfaces.find((i) => i.segmentId !== null && segmentIds.has(i.segmentId));
+    const segmentId = first?.segmentId ?? null;
+    placedOn.set(guest.id, segmentId);
+    if (segmentId === null) host.looseGuestIds.push(guest.id);
+    model.guests.push({
+      id: guest.id,
+      hostId: inventory.hostId,
+      guest,
+      segmentId,
+      protection: protectionOf(guest),
+      cutCount: cutsByGuest.get(guest.id) ?? 0,
+    });
+  }
+
+  const segments = [...inventory.segments].sort((x, y) => collator.compare(x.name, y.name));
+  for (const segment of segments) {
+    const members = guests.filter((g) => interfaceOn(g, segment.id));
+    const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
+    host.segmentIds.push(segment.id);
+    model.segments.push({
+      id: segment.id,
+      hostId: inventory.hostId,
+      segment,
+      guestIds: members.filter((g) => placedOn.get(g.id) === segment.id).map((g) => g.id),
+      memberIds: members.map((g) => g.id),
+      mode,
+    });
+    const cutsHere = inventory.cuts.filter((c) => c.segmentId === segment.id);
+    addSpokes(model, inventory.hostId, segment.id, members, cutsHere, mode === 'spokes');
+    if (mode === 'pairwise') addLinks(model, inventory.hostId, segment.id, members, cutsHere);
+  }
+}
+
+function addSpokes(
+  model: GraphModel,
+  hostId: HostId,
+  segmentId: SegmentId,
+  members: Guest[],
+  cuts: ActiveCut[],
+  isKnifeTarget: boolean,
+) {
+  for (const guest of members) {
+    const iface = interfaceOn(guest, segmentId);
+    const mine = cuts.filter((c) => c.from.guestId === guest.id || c.to.guestId === guest.id);
+    model.spokes.push({
+      id: spokeId(segmentId, guest.id),
+      kind: 'spoke',
+      hostId,
+      segmentId,
+      guestId: guest.id,
+      mac: iface?.mac ?? '',
+      portdev: iface?.portdev ?? null,
+      isKnifeTarget,
+      uncuttable: uncuttableReason(guest, iface),
+      cutCount: mine.length,
+      status: worst(mine.map((c) => statusOfCut(c.state))),
+    });
+  }
+}
+
+function addLinks(
+  model: GraphModel,
+  hostId: HostId,
+  segmentId: SegmentId,
+  members: Guest[],
+  cuts: ActiveCut[],
+) {
+  const byPair = new Map<string, ActiveCut[]>();
+  for (const cut of cuts) {
+    const id = linkId(segmentId, cut.from.guestId, cut.to.guestId);
+    byPair.set(id, [...(byPair.get(id) ?? []), cut]);
+  }
+  for (let i = 0; i < members.length; i++) {
+    for (let j = i + 1; j < members.length; j++) {
+      const [x, y] = [members[i] as Guest, members[j] as Guest];
+      const [ga, gb] = x.id < y.id ? [x, y] : [y, x];
+      const ia = interfaceOn(ga, segmentId) as GuestInterface;
+      const ib = interfaceOn(gb, segmentId) as GuestInterface;
+      const id = linkId(segmentId, ga.id, gb.id);
+      const linkCuts: LinkCut[] = (byPair.get(id) ?? []).map((cut) => ({
+        id: cut.id,
+        blocked: cut.direction === 'both' ? 'both' : cut.from.guestId === ga.id ? 'a->b' : 'b->a',
+        scope: cut.scope,
+        state: cut.state,
+        expiresAt: cut.expiresAt,
+      }));
+      const labels = [...new Set(linkCuts.map((c) => scopeLabel(c.scope)))];
+      const expiries = linkCuts.map((c) => c.expiresAt).filter((e): e is number => e !== null);
+      model.links.push({
+        id,
+        kind: 'pair',
+        hostId,
+        segmentId,
+        a: { guestId: ga.id, mac: ia.mac },
+        b: { guestId: gb.id, mac: ib.mac },
+        uncuttable: uncuttableReason(ga, ia) ?? uncuttableReason(gb, ib),
+        cuts: linkCuts,
+        status: worst(linkCuts.map((c) => statusOfCut(c.state))),
+        blocked: combineBlocked(linkCuts),
+        scopeLabel: labels.includes('') ? '' : labels.join('+'),
+        reapplied: linkCuts.some((c) => c.state === 're-applied'),
+        expiresAt: expiries.length ? Math.min(...expiries) : null,
+      });
+    }
+  }
+}
