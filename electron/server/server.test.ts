@@ -4,49 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { ok, type Result } from '../../shared/api';
 import {
-  type ChaosApi,
-  type ChaosEvent,
-  type ChaosEventListener,
-  callNames,
-  fail,
-  ok,
-  type Result,
-} from '../../shared/api';
-import { LAB_HOST, labInventory } from '../../shared/api/fixtures';
+  type EngineTestDouble,
+  engineTestDouble,
+  LAB_HOST,
+  labInventory,
+} from '../../shared/api/fixtures';
 import { type ChaosServer, createServer } from './server';
-
-/**
- * A test double of the engine at the contract's seam: answers hosts.list and inventory.get from
- * fixtures, records every call that reaches it, and lets the test emit events.
- */
-class EngineTestDouble {
-  readonly received: Array<{ name: string; params: unknown }> = [];
-  readonly listeners = new Set<ChaosEventListener>();
-  readonly api: ChaosApi;
-
-  constructor() {
-    const api: Record<string, unknown> = {
-      subscribe: (listener: ChaosEventListener) => {
-        this.listeners.add(listener);
-        return () => this.listeners.delete(listener);
-      },
-    };
-    for (const name of callNames) {
-      api[name] = async (params: unknown): Promise<Result<unknown>> => {
-        this.received.push({ name, params });
-        if (name === 'hosts.list') return ok([]);
-        if (name === 'inventory.get') return ok(labInventory(3));
-        return fail('not-found', `${name} is not part of this test double`);
-      };
-    }
-    this.api = api as unknown as ChaosApi;
-  }
-
-  emit(event: unknown) {
-    for (const listener of this.listeners) listener(event as ChaosEvent);
-  }
-}
 
 let staticDir: string;
 let engine: EngineTestDouble;
@@ -58,7 +23,10 @@ beforeAll(async () => {
   await mkdir(join(staticDir, 'assets'));
   await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>kvm-chaos</title>');
   await writeFile(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
-  engine = new EngineTestDouble();
+  engine = engineTestDouble({
+    'hosts.list': () => ok([]),
+    'inventory.get': () => ok(labInventory(3)),
+  });
   server = await createServer({ api: engine.api, staticDir, log: (l) => logged.push(l) });
 });
 
@@ -73,7 +41,7 @@ afterEach(() => {
     ws.on('error', () => {}); // aborting a refused handshake reports an error we do not need
     if (ws.readyState !== WebSocket.CLOSED) ws.terminate();
   }
-  engine.received.length = 0;
+  engine.calls.length = 0;
 });
 
 type Reply = {
@@ -226,7 +194,7 @@ describe('WebSocket', () => {
     const { ws } = await opened;
     const reply = await call(ws, messages, 7, 'inventory.get', { hostId: LAB_HOST });
     expect(reply.result).toEqual({ ok: true, value: labInventory(3) });
-    expect(engine.received).toEqual([{ name: 'inventory.get', params: { hostId: 'lab' } }]);
+    expect(engine.calls).toEqual([{ name: 'inventory.get', params: { hostId: 'lab' } }]);
   });
 
   it('answers invalid params and unknown calls with errors the engine never sees', async () => {
@@ -239,7 +207,7 @@ describe('WebSocket', () => {
     ws.send(JSON.stringify({ kind: 'call', id: 3, name: 'hosts.list', params: {}, extra: 1 }));
     const extra = await waitFor(() => messages.find((m) => (m as { id?: number }).id === 3));
     expect(extra).toMatchObject({ result: { ok: false, error: { code: 'invalid-request' } } });
-    expect(engine.received).toEqual([]);
+    expect(engine.calls).toEqual([]);
   });
 
   it('closes the socket on frames that are not call messages', async () => {

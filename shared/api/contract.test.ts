@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ApplyRequest, callNames, calls, HealRequest } from './calls';
 import type { ChaosApi } from './chaos-api';
 import { ChaosEvent } from './events';
-import { LAB_HOST, labCut, labGuest, labInventory, labMac, labUuid } from './fixtures';
+import {
+  engineTestDouble,
+  LAB_HOST,
+  labCut,
+  labGuest,
+  labInventory,
+  labMac,
+  labUuid,
+} from './fixtures';
 import { CutScope, HostInventory, HostKeyPrompt } from './model';
 import { ok, type Result } from './result';
 import {
@@ -165,25 +173,12 @@ describe('payloads', () => {
   });
 });
 
-/** A test double of the engine: answers from a table, and records what reached it. */
-function engineDouble(answers: Partial<Record<keyof ChaosApi, unknown>>) {
-  const received: Array<{ name: string; params: unknown }> = [];
-  const api: Record<string, unknown> = { subscribe: () => () => {} };
-  for (const name of callNames) {
-    api[name] = async (params: unknown) => {
-      received.push({ name, params });
-      const answer = answers[name];
-      if (answer instanceof Error) throw answer;
-      return answer ?? ok(null);
-    };
-  }
-  return { api: api as unknown as ChaosApi, received };
-}
-
 describe('dispatchCall (host side)', () => {
   it('passes validated, normalised params to the engine', async () => {
     const guest = labGuest(1);
-    const { api, received } = engineDouble({ 'protection.clear': ok(applyResult()) });
+    const { api, calls: received } = engineTestDouble({
+      'protection.clear': () => ok(applyResult()),
+    });
     const result = await dispatchCall(api, 'protection.clear', {
       guestId: guest.id,
       mac: '52:54:00:00:00:AA',
@@ -195,7 +190,7 @@ describe('dispatchCall (host side)', () => {
   });
 
   it('refuses unknown calls and invalid params before the engine sees them', async () => {
-    const { api, received } = engineDouble({});
+    const { api, calls: received } = engineTestDouble({});
     const unknown = await dispatchCall(api, 'chaos.nuke', {});
     expect(unknown).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
     const proto = await dispatchCall(api, '__proto__', {});
@@ -207,9 +202,11 @@ describe('dispatchCall (host side)', () => {
   });
 
   it('turns an engine that throws, or answers outside the contract, into an internal error', async () => {
-    const { api } = engineDouble({
-      'hosts.list': new Error('boom'),
-      'presets.list': ok([{ id: 'x' }]),
+    const { api } = engineTestDouble({
+      'hosts.list': () => {
+        throw new Error('boom');
+      },
+      'presets.list': () => ok([{ id: 'x' }]),
     });
     expect(await dispatchCall(api, 'hosts.list', {})).toEqual({
       ok: false,
@@ -222,7 +219,9 @@ describe('dispatchCall (host side)', () => {
 
   it('passes engine errors through as data', async () => {
     const error = { code: 'not-connected', message: 'lab is not connected', hint: 'Reconnect it.' };
-    const { api } = engineDouble({ 'inventory.get': { ok: false, error } });
+    const { api } = engineTestDouble({
+      'inventory.get': () => ({ ok: false, error }) as Result<unknown>,
+    });
     expect(await dispatchCall(api, 'inventory.get', { hostId: 'lab' })).toEqual({
       ok: false,
       error,

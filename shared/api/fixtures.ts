@@ -1,3 +1,6 @@
+import { type CallName, callNames } from './calls';
+import type { ChaosApi, ChaosEventListener } from './chaos-api';
+import type { ChaosEvent } from './events';
 import type {
   ActiveCut,
   Binding,
@@ -7,6 +10,7 @@ import type {
   Preset,
   Segment,
 } from './model';
+import { ok, type Result } from './result';
 import { ApplyId, CutId, guestId, HostId, segmentId } from './values';
 
 // Test fixtures: contract-valid payloads shaped like the lab (lab-node1..N on kvmchaos-lab,
@@ -137,3 +141,49 @@ export const cleanTrafficPreset: Preset = {
     },
   ],
 };
+
+/**
+ * A test double of the engine at the contract's seam, for tests of what sits on either side
+ * (the server, the renderer's store): answers each call from `answers` (ok(null) otherwise),
+ * records what reached it, can hold a call open until released, and emits events on demand.
+ */
+export function engineTestDouble(answers: EngineAnswers = {}) {
+  const calls: Array<{ name: CallName; params: unknown }> = [];
+  const listeners = new Set<ChaosEventListener>();
+  const holding = new Set<CallName>();
+  const held = new Map<CallName, () => void>();
+  const api: Record<string, unknown> = {
+    subscribe: (listener: ChaosEventListener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  for (const name of callNames) {
+    api[name] = async (params: unknown): Promise<Result<unknown>> => {
+      calls.push({ name, params });
+      if (holding.has(name)) await new Promise<void>((resolve) => held.set(name, resolve));
+      const answer = answers[name];
+      if (answer === undefined) return ok(null);
+      return answer(params);
+    };
+  }
+  return {
+    api: api as unknown as ChaosApi,
+    calls,
+    listeners,
+    /** Sends anything, even what the contract forbids (the server must filter it). */
+    emit(event: unknown) {
+      for (const listener of listeners) listener(event as ChaosEvent);
+    },
+    hold(name: CallName) {
+      holding.add(name);
+    },
+    release(name: CallName) {
+      holding.delete(name);
+      held.get(name)?.();
+    },
+  };
+}
+
+export type EngineAnswers = Partial<Record<CallName, (params: unknown) => Result<unknown>>>;
+export type EngineTestDouble = ReturnType<typeof engineTestDouble>;

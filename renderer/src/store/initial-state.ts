@@ -1,0 +1,121 @@
+import type {
+  ActivityEntry,
+  ApiError,
+  ApplyId,
+  CutScope,
+  GuestId,
+  HostId,
+  HostInventory,
+  HostKeyPrompt,
+  HostSummary,
+  OperationKind,
+  OwnershipClass,
+  PassphrasePrompt,
+  Preset,
+} from '../../../shared/api';
+import type { XY } from '../graph/layout';
+
+// The UI's state: what the engine told us (hosts, inventories, activity, prompts) and what only
+// the UI cares about (tool, selection, panels, theme). Engine data is replaced, never mutated.
+
+export type TransportState = 'connecting' | 'open' | 'closed';
+
+export type Notice = {
+  id: number;
+  tone: 'info' | 'success' | 'error';
+  message: string;
+  hint?: string | undefined;
+};
+
+/** One apply as its apply.progress events describe it. */
+export type ApplyView = {
+  applyId: ApplyId;
+  hostId: HostId;
+  total: number;
+  /** Operations finished so far. */
+  done: number;
+  current: { index: number; kind: OperationKind; description: string; xml: string | null };
+  status: 'running' | 'done' | 'failed' | 'rolled-back';
+  error?: ApiError | undefined;
+};
+
+/** A call this UI is waiting for, with the links it is about (drawn as in progress). */
+export type PendingCall = { id: number; label: string; linkIds: string[]; startedAt: number };
+
+export type Tool = 'select' | 'knife';
+export type PanelTab = 'inspector' | 'guest' | 'connections' | 'activity';
+export type Theme = 'dark' | 'light';
+
+export type KnifeMarkView = { direction: 'forward' | 'backward' };
+
+export type ChaosState = {
+  transport: TransportState;
+  /** The first load after the transport opened has finished. */
+  loaded: boolean;
+  hosts: HostSummary[];
+  inventories: Record<string, HostInventory>;
+  presets: Preset[];
+  activity: ActivityEntry[];
+  hostKeyPrompts: HostKeyPrompt[];
+  passphrasePrompts: PassphrasePrompt[];
+  applies: Record<string, ApplyView>;
+  /** The apply shown in the status bar: the newest one. */
+  latestApplyId: ApplyId | null;
+  pending: PendingCall[];
+
+  tool: Tool;
+  /** Shift held: the knife for as long as the key is down. */
+  knifeHeld: boolean;
+  oneWay: boolean;
+  scope: CutScope;
+  durationSeconds: number | null;
+  /** Links the knife's stroke crosses right now (the preview), and whether Alt is down. */
+  knifeMarks: Record<string, KnifeMarkView>;
+  knifeOneWay: boolean;
+
+  selectedGuestIds: GuestId[];
+  /** A binding picked in the inspector: its guest is highlighted on the graph, and back. */
+  selectedPort: { hostId: HostId; portdev: string } | null;
+  panel: PanelTab;
+  inspectorQuery: string;
+  inspectorClasses: OwnershipClass[];
+  theme: Theme;
+  /** Node positions the user dragged, per host; kept in localStorage. */
+  dragged: Record<string, Record<string, XY>>;
+  notices: Notice[];
+};
+
+export const initialState: ChaosState = {
+  transport: 'connecting',
+  loaded: false,
+  hosts: [],
+  inventories: {},
+  presets: [],
+  activity: [],
+  hostKeyPrompts: [],
+  passphrasePrompts: [],
+  applies: {},
+  latestApplyId: null,
+  pending: [],
+
+  tool: 'select',
+  knifeHeld: false,
+  oneWay: false,
+  scope: { kind: 'all' },
+  durationSeconds: null,
+  knifeMarks: {},
+  knifeOneWay: false,
+
+  selectedGuestIds: [],
+  selectedPort: null,
+  panel: 'inspector',
+  inspectorQuery: '',
+  inspectorClasses: ['ours', 'protection', 'foreign'],
+  theme: 'dark',
+  dragged: {},
+  notices: [],
+};
+
+/** Keep this many activity entries in memory; the engine keeps the full log. */
+export const ACTIVITY_LIMIT = 500;
+export const NOTICE_LIMIT = 4;

@@ -1,0 +1,83 @@
+import type { Guest, GuestId, HostInventory, HostSummary } from '../../../shared/api';
+import { type Layout, layoutGraph } from '../graph/layout';
+import { buildGraphModel, type GraphModel } from '../graph/model';
+import type { ChaosState } from './initial-state';
+
+// Selectors are module constants (stable identities for zustand); derived ones keep a one-entry
+// cache keyed by the references they read, so the graph is rebuilt only when the engine's data
+// changed, not on every pointer move.
+
+export const selectTransport = (s: ChaosState) => s.transport;
+export const selectLoaded = (s: ChaosState) => s.loaded;
+export const selectHosts = (s: ChaosState) => s.hosts;
+export const selectInventories = (s: ChaosState) => s.inventories;
+export const selectPresets = (s: ChaosState) => s.presets;
+export const selectActivity = (s: ChaosState) => s.activity;
+export const selectHostKeyPrompt = (s: ChaosState) => s.hostKeyPrompts[0] ?? null;
+export const selectPassphrasePrompt = (s: ChaosState) => s.passphrasePrompts[0] ?? null;
+export const selectPending = (s: ChaosState) => s.pending;
+export const selectTool = (s: ChaosState) => s.tool;
+export const selectKnifeActive = (s: ChaosState) => s.tool === 'knife' || s.knifeHeld;
+export const selectOneWay = (s: ChaosState) => s.oneWay;
+export const selectScope = (s: ChaosState) => s.scope;
+export const selectDuration = (s: ChaosState) => s.durationSeconds;
+export const selectKnifeMarks = (s: ChaosState) => s.knifeMarks;
+export const selectKnifeOneWay = (s: ChaosState) => s.knifeOneWay;
+export const selectSelectedGuestIds = (s: ChaosState) => s.selectedGuestIds;
+export const selectSelectedPort = (s: ChaosState) => s.selectedPort;
+export const selectPanel = (s: ChaosState) => s.panel;
+export const selectInspectorQuery = (s: ChaosState) => s.inspectorQuery;
+export const selectInspectorClasses = (s: ChaosState) => s.inspectorClasses;
+export const selectTheme = (s: ChaosState) => s.theme;
+export const selectDragged = (s: ChaosState) => s.dragged;
+export const selectNotices = (s: ChaosState) => s.notices;
+
+export const selectLatestApply = (s: ChaosState) =>
+  s.latestApplyId ? (s.applies[s.latestApplyId] ?? null) : null;
+
+let modelCache: {
+  hosts: HostSummary[];
+  inventories: Record<string, HostInventory>;
+  model: GraphModel;
+} | null = null;
+
+export const selectGraphModel = (s: ChaosState): GraphModel => {
+  if (modelCache?.hosts !== s.hosts || modelCache.inventories !== s.inventories) {
+    modelCache = {
+      hosts: s.hosts,
+      inventories: s.inventories,
+      model: buildGraphModel(s.hosts, s.inventories),
+    };
+  }
+  return modelCache.model;
+};
+
+let layoutCache: { model: GraphModel; layout: Layout } | null = null;
+
+export const selectLayout = (s: ChaosState): Layout => {
+  const model = selectGraphModel(s);
+  if (layoutCache?.model !== model) layoutCache = { model, layout: layoutGraph(model) };
+  return layoutCache.layout;
+};
+
+/** Links shown as in progress because a call about them is on its way. */
+let pendingCache: { pending: ChaosState['pending']; ids: ReadonlySet<string> } | null = null;
+export const selectPendingLinkIds = (s: ChaosState): ReadonlySet<string> => {
+  if (pendingCache?.pending !== s.pending) {
+    pendingCache = { pending: s.pending, ids: new Set(s.pending.flatMap((p) => p.linkIds)) };
+  }
+  return pendingCache.ids;
+};
+
+export const selectHasCuts = (s: ChaosState) =>
+  Object.values(s.inventories).some((inventory) => inventory.cuts.length > 0);
+
+export const selectSelectedGuest = (s: ChaosState): Guest | null => {
+  if (s.selectedGuestIds.length !== 1) return null;
+  const id = s.selectedGuestIds[0] as GuestId;
+  for (const inventory of Object.values(s.inventories)) {
+    const guest = inventory.guests.find((g) => g.id === id);
+    if (guest) return guest;
+  }
+  return null;
+};

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { type ApplyResult, fail, ok } from '../../../shared/api';
+import {
+  type EngineAnswers,
+  type EngineTestDouble,
+  engineTestDouble,
+  LAB_HOST,
+  LAB_SEGMENT,
+  labCut,
+  labGuest,
+  labHost,
+  labInventory,
+  labMac,
+} from '../../../shared/api/fixtures';
+import { linkId } from '../graph/model';
+import { selectGraphModel, selectPendingLinkIds } from './selectors';
+import { createChaosStore, type KeyValueStorage } from './store';
+
+const applied: ApplyResult = {
+  applyId: 'apply-7' as never,
+  dryRun: false,
+  plan: { operations: [], cuts: [], portsTouched: ['vnet0'] },
+  cutIds: [],
+};
+
+function memoryStorage(): KeyValueStorage & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return {
+    data,
+    getItem: (k) => data.get(k) ?? null,
+    setItem: (k, v) => void data.set(k, v),
+    removeItem: (k) => void data.delete(k),
+  };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function labEngine(extra: EngineAnswers = {}) {
+  return engineTestDouble({
+    'hosts.list': () => ok([labHost]),
+    'presets.list': () => ok([]),
+    'activity.list': () => ok([]),
+    'inventory.get': () => ok(labInventory(3)),
+    'chaos.apply': () => ok(applied),
+    'chaos.heal': () => ok({ ...applied, cutIds: ['c'] }),
+    ...extra,
+  });
+}
+
+async function started(engine: EngineTestDouble, storage?: KeyValueStorage) {
+  const store = createChaosStore(engine.api, { storage });
+  store.getState().start();
+  await flush();
+  await flush();
+  return store;
+}
+
+describe('store', () => {
+  it('loads hosts, presets, activity and the inventory of each connected host', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    expect(engine.calls.map((c) => c.name).sort()).toEqual(
+      ['activity.list', 'hosts.list', 'inventory.get', 'presets.list'].sort(),
+    );
+    expect(store.getState().loaded).toBe(true);
+    expect(selectGraphModel(store.getState()).links).toHaveLength(3);
+  });
+
+  it('a knife stroke becomes one chaos.apply with the scope and duration, links pending until it returns', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    store.getState().setScope({ kind: 'udp', port: 53 });
+    store.getState().setDuration(30);
+    engine.hold('chaos.apply');
+    const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
+    const done = store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
+    await flush();
+    expect(selectPendingLinkIds(store.getState()).has(l12)).toBe(true);
+    engine.release('chaos.apply');
+    await done;
+    expect(selectPendingLinkIds(store.getState()).size).toBe(0);
+    const call = engine.calls.find((c) => c.name === 'chaos.apply');
+    expect(call?.params).toEqual({
+      cuts: [
+        {
+          from: { guestId: labGuest(1).id, mac: labMac(1) },
+          to: { guestId: labGuest(2).id, mac: labMac(2) },
+          direction: 'both',
+          scope: { kind: 'udp', port: 53 },
+        },
+      ],
+      durationSeconds: 30,
+    });
+    expect(store.getState().notices.at(-1)?.message).toBe(
+      'Cut 1 link: 0 libvirt operations on 1 port; heals itself in 30 s.',
+    );
+  });
+
+  it('shows the engine’s error and what to do, and clears the pending link', async () => {
+    const engine = labEngine({
+      'chaos.apply': () =>
+        fail('apply-failed', "binding 'vnet0' already exists", 'Heal all, then retry.'),
+    });
+    const store = await started(engine);
+    const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
+    await store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      tone: 'error',
+      message: "binding 'vnet0' already exists",
+      hint: 'Heal all, then retry.',
+    });
+    expect(store.getState().pending).toEqual([]);
+  });
+
+  it('heals a severed link by the ids of its cuts, and everything with heal all', async () => {
+    const cut = labCut(2, 1);
+    const engine = labEngine({ 'inventory.get': () => ok(labInventory(3, { cuts: [cut] })) });
+    const store = await started(engine);
+    await store.getState().healLink(linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id));
+    await store.getState().healAll();
+    const heals = engine.calls.filter((c) => c.name === 'chaos.heal').map((c) => c.params);
+    expect(heals).toEqual([{ cutIds: [cut.id] }, { all: true }]);
+  });
+
+  it('follows engine events: a cut appears on its link without another read', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    engine.emit({
+      type: 'inventory.changed',
+      hostId: LAB_HOST,
+      change: {
+        kind: 'patch',
+        baseRevision: 1,
+        revision: 2,
+        patch: { cuts: { upsert: [labCut(1, 3)], remove: [] } },
+      },
+    });
+    const link = selectGraphModel(store.getState()).links.find(
+      (l) => l.id === linkId(LAB_SEGMENT, labGuest(1).id, labGuest(3).id),
+    );
+    expect(link?.status).toBe('severed');
+    expect(engine.calls.filter((c) => c.name === 'inventory.get')).toHaveLength(1);
+  });
+
+  it('keeps dragged positions per host across reloads, and forgets them on reset', async () => {
+    const storage = memoryStorage();
+    const first = await started(labEngine(), storage);
+    first.getState().dragNode(LAB_HOST, labGuest(1).id, { x: 5, y: 6 });
+    const second = await started(labEngine(), storage);
+    expect(second.getState().dragged.lab).toEqual({ [labGuest(1).id]: { x: 5, y: 6 } });
+    second.getState().resetLayout(LAB_HOST);
+    expect(storage.data.size).toBe(0);
+  });
+
+  it('selecting a vnet in the inspector selects its guest on the graph', async () => {
+    const store = await started(labEngine());
+    store.getState().selectPort({ hostId: LAB_HOST, portdev: 'vnet1' });
+    expect(store.getState().selectedGuestIds).toEqual([labGuest(2).id]);
+    store.getState().selectGuests([labGuest(3).id], 'toggle');
+    expect(store.getState().selectedGuestIds).toEqual([labGuest(2).id, labGuest(3).id]);
+    expect(store.getState().selectedPort).toBeNull();
+  });
+
+  it('partitions the selection, and says why when it cannot', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    await store.getState().partition('halves');
+    expect(store.getState().notices.at(-1)?.message).toBe('Select one or more guests first.');
+    store.getState().selectGuests([labGuest(1).id]);
+    await store.getState().partition('halves');
+    expect(engine.calls.find((c) => c.name === 'chaos.apply')?.params).toEqual({
+      partition: { topology: 'halves', guestIds: [1, 2, 3].map((n) => labGuest(n).id) },
+    });
+  });
+});

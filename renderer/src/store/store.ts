@@ -1,0 +1,401 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type {
+  ApiError,
+  ApplyRequest,
+  ApplyResult,
+  ChaosApi,
+  CutScope,
+  ExportFormat,
+  FilterParameter,
+  GuestId,
+  HealRequest,
+  HostAuth,
+  HostId,
+  OwnershipClass,
+  PromptId,
+  Result,
+  Unsubscribe,
+} from '../../../shared/api';
+import { cutsForMarks, type LinkMark, type PartitionChoice, partitionFor } from '../graph/actions';
+import type { XY } from '../graph/layout';
+import {
+  type ChaosState,
+  initialState,
+  type KnifeMarkView,
+  NOTICE_LIMIT,
+  type Notice,
+  type PanelTab,
+  type Theme,
+  type Tool,
+  type TransportState,
+} from './initial-state';
+import { reduceEvent } from './reducers';
+import { selectGraphModel } from './selectors';
+
+// The one store factory: engine data comes in through events and call results, user intent
+// goes out as contract calls. Actions never reach past the ChaosApi they were given.
+
+export type KeyValueStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+
+export type ChaosActions = {
+  /** Subscribes to the engine's events and loads everything; returns the unsubscribe. */
+  start(): Unsubscribe;
+  load(): Promise<void>;
+  setTransport(state: TransportState): void;
+  refreshInventory(hostId: HostId): Promise<void>;
+
+  setTool(tool: Tool): void;
+  holdKnife(held: boolean): void;
+  setOneWay(oneWay: boolean): void;
+  setScope(scope: CutScope): void;
+  setDuration(seconds: number | null): void;
+  knifePreview(
+    marks: readonly { id: string; direction: KnifeMarkView['direction'] }[],
+    oneWay: boolean,
+  ): void;
+  knifeClear(): void;
+
+  cutMarked(marks: readonly LinkMark[], oneWay: boolean): Promise<void>;
+  healLink(linkId: string): Promise<void>;
+  healAll(): Promise<void>;
+  undo(): Promise<void>;
+  partition(choice: PartitionChoice): Promise<void>;
+  setProtection(
+    guestId: GuestId,
+    mac: string,
+    presetId: string,
+    parameters: FilterParameter[],
+  ): Promise<boolean>;
+  clearProtection(guestId: GuestId, mac: string): Promise<boolean>;
+
+  selectGuests(ids: readonly GuestId[], mode?: 'replace' | 'toggle'): void;
+  selectPort(port: { hostId: HostId; portdev: string } | null): void;
+  setPanel(panel: PanelTab): void;
+  setInspectorQuery(query: string): void;
+  toggleInspectorClass(value: OwnershipClass): void;
+  setTheme(theme: Theme): void;
+
+  addHost(uri: string, auth: HostAuth, label?: string): Promise<boolean>;
+  removeHost(hostId: HostId): Promise<void>;
+  connectHost(hostId: HostId): Promise<void>;
+  disconnectHost(hostId: HostId): Promise<void>;
+  answerHostKey(promptId: PromptId, accept: boolean): Promise<void>;
+  answerPassphrase(promptId: PromptId, passphrase: string | null): Promise<void>;
+  exportActivity(
+    format: ExportFormat,
+  ): Promise<{ filename: string; mimeType: string; content: string } | null>;
+
+  dragNode(hostId: HostId, nodeId: string, position: XY): void;
+  resetLayout(hostId: HostId): void;
+  notify(tone: Notice['tone'], message: string, hint?: string): void;
+  dismissNotice(id: number): void;
+};
+
+export type ChaosStore = StoreApi<ChaosState & ChaosActions> & { api: ChaosApi };
+
+export type StoreEnvironment = {
+  storage?: KeyValueStorage | undefined;
+  now?: () => number;
+};
+
+const THEME_KEY = 'kvm-chaos:theme';
+const positionsKey = (hostId: string) => `kvm-chaos:positions:${hostId}`;
+
+export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): ChaosStore {
+  const { storage, now = Date.now } = env;
+  let nextNotice = 1;
+  let nextPending = 1;
+
+  const store = createStore<ChaosState & ChaosActions>()((set, get) => {
+    const notify = (tone: Notice['tone'], message: string, hint?: string) =>
+      set((s) => ({
+        notices: [...s.notices, { id: nextNotice++, tone, message, hint }].slice(-NOTICE_LIMIT),
+      }));
+    const report = (error: ApiError) => notify('error', error.message, error.hint);
+
+    /** Runs a call while the UI shows it as pending; errors become notices. */
+    async function track<T>(
+      label: string,
+      linkIds: string[],
+      call: Promise<Result<T>>,
+    ): Promise<T | null> {
+      const id = nextPending++;
+      set((s) => ({ pending: [...s.pending, { id, label, linkIds, startedAt: now() }] }));
+      try {
+        const result = await call;
+        if (!result.ok) {
+          report(result.error);
+          return null;
+        }
+        return result.value;
+      } finally {
+        set((s) => ({ pending: s.pending.filter((p) => p.id !== id) }));
+      }
+    }
+
+    const apply = async (label: string, linkIds: string[], request: ApplyRequest) => {
+      const duration = get().durationSeconds;
+      const withDuration = duration ? { ...request, durationSeconds: duration } : request;
+      const result = await track(label, linkIds, api['chaos.apply'](withDuration));
+      if (result) notify('success', describeApply(label, result, duration));
+    };
+
+    const heal = async (label: string, linkIds: string[], request: HealRequest) => {
+      const result = await track(label, linkIds, api['chaos.heal'](request));
+      if (result) notify('success', `${label}: ${plural(result.cutIds.length, 'cut')} healed.`);
+    };
+
+    const loadPositions = (hostIds: readonly string[]) => {
+      if (!storage) return {};
+      const dragged: Record<string, Record<string, XY>> = {};
+      for (const id of hostIds) {
+        try {
+          const text = storage.getItem(positionsKey(id));
+          if (text) dragged[id] = JSON.parse(text) as Record<string, XY>;
+        } catch {
+          storage.removeItem(positionsKey(id));
+        }
+      }
+      return dragged;
+    };
+
+    const savedTheme = storage?.getItem(THEME_KEY);
+
+    return {
+      ...initialState,
+      theme: savedTheme === 'light' || savedTheme === 'dark' ? savedTheme : initialState.theme,
+
+      start() {
+        const unsubscribe = api.subscribe((event) => {
+          const { patch, refetch } = reduceEvent(get(), event);
+          if (Object.keys(patch).length) set(patch);
+          if (event.type === 'hosts.changed')
+            set({ dragged: { ...loadPositions(event.hosts.map((h) => h.id)), ...get().dragged } });
+          for (const hostId of refetch) void get().refreshInventory(hostId);
+        });
+        void get().load();
+        return unsubscribe;
+      },
+
+      async load() {
+        const [hosts, presets, activity] = await Promise.all([
+          api['hosts.list']({}),
+          api['presets.list']({}),
+          api['activity.list']({ limit: 200 }),
+        ]);
+        if (!hosts.ok) return report(hosts.error);
+        set({
+          hosts: hosts.value,
+          presets: presets.ok ? presets.value : [],
+          activity: activity.ok ? activity.value : [],
+          dragged: loadPositions(hosts.value.map((h) => h.id)),
+        });
+        await Promise.all(
+          hosts.value
+            .filter((h) => h.status.state === 'connected')
+            .map((h) => get().refreshInventory(h.id)),
+        );
+        set({ loaded: true });
+      },
+
+      setTransport(transport) {
+        set({ transport });
+      },
+
+      async refreshInventory(hostId) {
+        const result = await api['inventory.get']({ hostId });
+        if (result.ok) set((s) => ({ inventories: { ...s.inventories, [hostId]: result.value } }));
+        else if (result.error.code !== 'not-connected') report(result.error);
+      },
+
+      setTool(tool) {
+        set({ tool, knifeMarks: {} });
+      },
+      holdKnife(knifeHeld) {
+        if (get().knifeHeld !== knifeHeld) set({ knifeHeld });
+      },
+      setOneWay(oneWay) {
+        set({ oneWay });
+      },
+      setScope(scope) {
+        set({ scope });
+      },
+      setDuration(durationSeconds) {
+        set({ durationSeconds });
+      },
+      knifePreview(marks, knifeOneWay) {
+        set({
+          knifeMarks: Object.fromEntries(marks.map((m) => [m.id, { direction: m.direction }])),
+          knifeOneWay,
+        });
+      },
+      knifeClear() {
+        set({ knifeMarks: {}, knifeOneWay: false });
+      },
+
+      async cutMarked(marks, oneWay) {
+        set({ knifeMarks: {}, knifeOneWay: false });
+        const { cuts, refused } = cutsForMarks(selectGraphModel(get()), marks, oneWay, get().scope);
+        if (refused.length)
+          notify('info', `Left alone: ${refused.map((r) => r.reason).join('; ')}`);
+        if (cuts.length === 0) return;
+        const label = `Cut ${plural(cuts.length, 'link')}${oneWay ? ' one way' : ''}`;
+        await apply(
+          label,
+          marks.map((m) => m.id),
+          { cuts },
+        );
+      },
+
+      async healLink(linkId) {
+        const link = selectGraphModel(get()).links.find((l) => l.id === linkId);
+        const [first, ...rest] = link?.cuts.map((c) => c.id) ?? [];
+        if (!first) return;
+        await heal('Heal link', [linkId], { cutIds: [first, ...rest] });
+      },
+
+      async healAll() {
+        const linkIds = selectGraphModel(get())
+          .links.filter((l) => l.cuts.length)
+          .map((l) => l.id);
+        await heal('Heal all', linkIds, { all: true });
+      },
+
+      async undo() {
+        const result = await track('Undo', [], api['chaos.undo']({}));
+        if (result === null) return;
+        notify('success', `Undone: ${plural(result.cutIds.length, 'cut')} healed.`);
+      },
+
+      async partition(choice) {
+        const outcome = partitionFor(selectGraphModel(get()), get().selectedGuestIds, choice);
+        if ('error' in outcome) return notify('error', outcome.error);
+        await apply(`Partition (${choice})`, [], { partition: outcome.request });
+      },
+
+      async setProtection(guestId, mac, presetId, parameters) {
+        const result = await track(
+          `Protect (${presetId})`,
+          [],
+          api['protection.set']({ guestId, mac, presetId, parameters }),
+        );
+        if (result) notify('success', `Protection ${presetId} set, live and persistent.`);
+        return result !== null;
+      },
+
+      async clearProtection(guestId, mac) {
+        const result = await track('Unprotect', [], api['protection.clear']({ guestId, mac }));
+        if (result) notify('success', 'Protection removed.');
+        return result !== null;
+      },
+
+      selectGuests(ids, mode = 'replace') {
+        if (mode === 'replace') {
+          set({ selectedGuestIds: [...ids], selectedPort: null });
+          return;
+        }
+        const current = new Set(get().selectedGuestIds);
+        for (const id of ids) {
+          if (current.has(id)) current.delete(id);
+          else current.add(id);
+        }
+        set({ selectedGuestIds: [...current], selectedPort: null });
+      },
+      selectPort(selectedPort) {
+        if (!selectedPort) return set({ selectedPort: null });
+        const inventory = get().inventories[selectedPort.hostId];
+        const binding = inventory?.bindings.find((b) => b.portdev === selectedPort.portdev);
+        const owner =
+          binding?.guestId ??
+          inventory?.guests.find((g) =>
+            g.interfaces.some((i) => i.portdev === selectedPort.portdev),
+          )?.id;
+        set({ selectedPort, selectedGuestIds: owner ? [owner] : [] });
+      },
+      setPanel(panel) {
+        set({ panel });
+      },
+      setInspectorQuery(inspectorQuery) {
+        set({ inspectorQuery });
+      },
+      toggleInspectorClass(value) {
+        const classes = get().inspectorClasses;
+        set({
+          inspectorClasses: classes.includes(value)
+            ? classes.filter((c) => c !== value)
+            : [...classes, value],
+        });
+      },
+      setTheme(theme) {
+        storage?.setItem(THEME_KEY, theme);
+        set({ theme });
+      },
+
+      async addHost(uri, auth, label) {
+        const result = await track('Add host', [], api['hosts.add']({ uri, auth, label }));
+        if (!result) return false;
+        set((s) => ({
+          hosts: s.hosts.some((h) => h.id === result.id) ? s.hosts : [...s.hosts, result],
+        }));
+        return true;
+      },
+      async removeHost(hostId) {
+        const result = await track('Remove host', [], api['hosts.remove']({ hostId }));
+        if (result === null) return;
+        storage?.removeItem(positionsKey(hostId));
+        set((s) => {
+          const { [hostId]: _gone, ...inventories } = s.inventories;
+          return { hosts: s.hosts.filter((h) => h.id !== hostId), inventories };
+        });
+      },
+      async connectHost(hostId) {
+        await track('Connect', [], api['hosts.connect']({ hostId }));
+      },
+      async disconnectHost(hostId) {
+        await track('Disconnect', [], api['hosts.disconnect']({ hostId }));
+      },
+      async answerHostKey(promptId, accept) {
+        set((s) => ({ hostKeyPrompts: s.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));
+        await track('Host key', [], api['hostKey.answer']({ promptId, accept }));
+      },
+      async answerPassphrase(promptId, passphrase) {
+        set((s) => ({
+          passphrasePrompts: s.passphrasePrompts.filter((p) => p.promptId !== promptId),
+        }));
+        await track('Passphrase', [], api['passphrase.answer']({ promptId, passphrase }));
+      },
+      async exportActivity(format) {
+        return track('Export', [], api['activity.export']({ format }));
+      },
+
+      dragNode(hostId, nodeId, position) {
+        const forHost = { ...(get().dragged[hostId] ?? {}), [nodeId]: position };
+        storage?.setItem(positionsKey(hostId), JSON.stringify(forHost));
+        set((s) => ({ dragged: { ...s.dragged, [hostId]: forHost } }));
+      },
+      resetLayout(hostId) {
+        storage?.removeItem(positionsKey(hostId));
+        set((s) => {
+          const { [hostId]: _gone, ...dragged } = s.dragged;
+          return { dragged };
+        });
+      },
+      notify,
+      dismissNotice(id) {
+        set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+      },
+    };
+  });
+  return Object.assign(store, { api });
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function describeApply(label: string, result: ApplyResult, duration: number | null): string {
+  const ops = plural(result.plan.operations.length, 'libvirt operation');
+  const ports = plural(result.plan.portsTouched.length, 'port');
+  const timed = duration ? `; heals itself in ${duration} s` : '';
+  return `${label}: ${ops} on ${ports}${timed}.`;
+}
