@@ -2,6 +2,7 @@
 // state, reconnects with backoff when the link or libvirtd drops, and re-registers event
 // subscriptions. Calls made while there is no link fail at once with RpcError
 // 'not-connected'; calls in flight when it drops fail at once with 'disconnected'.
+import type { Duplex } from 'node:stream';
 import { type LibvirtClient, openClient, type SubscribeFilter, type Subscription } from './client';
 import { RpcError, TransportError } from './errors';
 import type { EventKind, EventOf, LibvirtEvent } from './events';
@@ -35,7 +36,12 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
+/** Opens the byte stream to libvirtd for a target; the default picks unix or ssh. */
+export type Dialer = (target: ConnectTarget, options: ConnectOptions) => Promise<Duplex>;
+
 export interface ConnectOptions extends SshDialOptions {
+  /** Replaces the built-in transports (e.g. an in-memory peer in unit tests). */
+  dialer?: Dialer;
   readOnly?: boolean;
   keepalive?: KeepaliveOptions | false;
   callTimeoutMs?: number;
@@ -66,19 +72,21 @@ function isPermanent(err: Error): boolean {
   return (err instanceof TransportError || err instanceof RpcError) && PERMANENT.has(err.code);
 }
 
+export const dialTarget: Dialer = (target, options) =>
+  target.transport === 'unix'
+    ? dialUnix(target.socketPath)
+    : dialSsh(
+        target,
+        remoteProxyCommand({ ...target, readOnly: options.readOnly ?? false }),
+        options,
+      );
+
 /** Dials the target's transport and runs the open handshake. */
 export async function openTarget(
   target: ConnectTarget,
   options: ConnectOptions = {},
 ): Promise<LibvirtClient> {
-  const stream =
-    target.transport === 'unix'
-      ? await dialUnix(target.socketPath)
-      : await dialSsh(
-          target,
-          remoteProxyCommand({ ...target, readOnly: options.readOnly ?? false }),
-          options,
-        );
+  const stream = await (options.dialer ?? dialTarget)(target, options);
   try {
     return await openClient(stream, {
       name: target.name,

@@ -1,80 +1,14 @@
-// The RPC layer and the open handshake over an in-memory transport: the test plays libvirtd's
-// side frame by frame to reach the error paths (timeouts, disconnects, dead peers, garbage)
-// that a healthy daemon never produces on demand.
-import type { Duplex } from 'node:stream';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+// The RPC layer and the open handshake over an in-memory transport: MemoryPeer plays libvirtd's
+// side frame by frame to reach the error paths a healthy daemon never produces on demand.
+import { afterEach, describe, expect, it } from 'vitest';
 import { type LibvirtClient, openClient } from './client';
 import { LibvirtError, RpcError } from './errors';
-import { encodeFrame, type Frame, FrameDecoder, MessageStatus, MessageType } from './framing';
-import { memoryDuplexPair } from './memory-transport';
+import { type Frame, MessageType } from './framing';
+import { MemoryPeer, memoryDuplexPair, procedureName } from './memory-transport';
 import { procedures } from './procedures';
-import { KEEPALIVE_PROGRAM, REMOTE_PROGRAM, remoteError } from './protocol';
+import { KEEPALIVE_PROGRAM, REMOTE_PROGRAM } from './protocol';
 import { RpcConnection } from './rpc';
-import { type AnyCodec, decode, XdrError } from './xdr';
-
-/** The daemon's end of the pipe: collects frames and answers them by hand. */
-class Peer {
-  readonly frames: Frame[] = [];
-  private readonly waiters: (() => void)[] = [];
-  private readonly decoder = new FrameDecoder();
-
-  constructor(readonly stream: Duplex) {
-    stream.on('data', (chunk: Buffer) => {
-      this.frames.push(...this.decoder.push(chunk));
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-
-  /** Waits for the n-th frame (1-based) to arrive. */
-  async nth(n: number): Promise<Frame> {
-    while (this.frames.length < n) await new Promise<void>((r) => this.waiters.push(r));
-    return this.frames[n - 1] as Frame;
-  }
-
-  reply(to: Frame, codec: AnyCodec | null, value?: unknown): void {
-    this.send({ ...to.header, type: MessageType.Reply, status: MessageStatus.Ok }, (w) =>
-      codec?.encode(w, value),
-    );
-  }
-
-  replyError(to: Frame, code: number, domain: number, message: string): void {
-    this.send({ ...to.header, type: MessageType.Reply, status: MessageStatus.Error }, (w) =>
-      remoteError.encode(w, {
-        code,
-        domain,
-        message,
-        level: 2,
-        str1: message,
-        int1: -1,
-        int2: -1,
-      }),
-    );
-  }
-
-  send(header: Frame['header'], write?: Parameters<typeof encodeFrame>[1]): void {
-    this.stream.write(encodeFrame(header, write));
-  }
-
-  /** Answers the open sequence like libvirtd does for root on the local socket. */
-  async serveOpen(authTypes: number[] = [0]): Promise<void> {
-    let n = 1;
-    for (;;) {
-      const f = await this.nth(n++);
-      const name = procName(f.header.proc);
-      if (name === 'authList') this.reply(f, procedures.authList.ret, authTypes);
-      else if (name === 'authPolkit') this.reply(f, procedures.authPolkit.ret, 1);
-      else if (name === 'connectSupportsFeature')
-        this.reply(f, procedures.connectSupportsFeature.ret, 1);
-      else if (name === 'connectOpen') {
-        this.reply(f, null);
-        return;
-      } else throw new Error(`unexpected ${name} during open`);
-    }
-  }
-}
-
-const procName = (proc: number) =>
-  Object.entries(procedures).find(([, p]) => p.proc === proc)?.[0] ?? `#${proc}`;
+import { decode, XdrError } from './xdr';
 
 const open: { client?: LibvirtClient; rpc?: RpcConnection }[] = [];
 afterEach(() => {
@@ -82,12 +16,11 @@ afterEach(() => {
     o.client?.rpc.close();
     o.rpc?.close();
   }
-  vi.useRealTimers();
 });
 
 async function connected(opts: Partial<Parameters<typeof openClient>[1]> = {}) {
   const [ours, theirs] = memoryDuplexPair();
-  const peer = new Peer(theirs);
+  const peer = new MemoryPeer(theirs);
   const served = peer.serveOpen();
   const client = await openClient(ours, { name: 'qemu:///system', ...opts });
   await served;
@@ -98,7 +31,7 @@ async function connected(opts: Partial<Parameters<typeof openClient>[1]> = {}) {
 describe('open handshake', () => {
   it('sends AUTH_LIST, SUPPORTS_FEATURE(keepalive), then exactly one CONNECT_OPEN', async () => {
     const { peer, client } = await connected();
-    const procs = peer.frames.map((f) => procName(f.header.proc));
+    const procs = peer.frames.map((f) => procedureName(f.header.proc));
     expect(procs).toEqual(['authList', 'connectSupportsFeature', 'connectOpen']);
     const [auth, feature, openFrame] = peer.frames as [Frame, Frame, Frame];
     expect(auth.payload.length).toBe(0);
@@ -113,12 +46,12 @@ describe('open handshake', () => {
 
   it('runs AUTH_POLKIT when libvirtd offers only polkit', async () => {
     const [ours, theirs] = memoryDuplexPair();
-    const peer = new Peer(theirs);
+    const peer = new MemoryPeer(theirs);
     const served = peer.serveOpen([2]);
     const client = await openClient(ours, { name: '', readOnly: true, keepalive: false });
     await served;
     open.push({ client });
-    expect(peer.frames.map((f) => procName(f.header.proc))).toEqual([
+    expect(peer.frames.map((f) => procedureName(f.header.proc))).toEqual([
       'authList',
       'authPolkit',
       'connectOpen',
@@ -129,7 +62,7 @@ describe('open handshake', () => {
 
   it('refuses SASL-only daemons with auth-unsupported and closes the stream', async () => {
     const [ours, theirs] = memoryDuplexPair();
-    const peer = new Peer(theirs);
+    const peer = new MemoryPeer(theirs);
     const opening = openClient(ours, { name: 'qemu:///system' });
     peer.reply(await peer.nth(1), procedures.authList.ret, [1]);
     await expect(opening).rejects.toMatchObject({ name: 'RpcError', code: 'auth-unsupported' });
@@ -138,7 +71,7 @@ describe('open handshake', () => {
 
   it('surfaces a CONNECT_OPEN error as LibvirtError', async () => {
     const [ours, theirs] = memoryDuplexPair();
-    const peer = new Peer(theirs);
+    const peer = new MemoryPeer(theirs);
     const opening = openClient(ours, { name: 'nope:///', keepalive: false });
     peer.reply(await peer.nth(1), procedures.authList.ret, [0]);
     peer.replyError(await peer.nth(2), 5, 0, 'no connection driver available for nope:///');
@@ -214,7 +147,7 @@ describe('calls', () => {
     await expect(client.domainLookupByUuid('nope')).rejects.toBeInstanceOf(XdrError);
     const uri = client.connectGetUri();
     const f = await peer.nth(handshake + 1);
-    expect(procName(f.header.proc)).toBe('connectGetUri');
+    expect(procedureName(f.header.proc)).toBe('connectGetUri');
     peer.reply(f, procedures.connectGetUri.ret, 'x');
     await uri;
   });
@@ -332,7 +265,7 @@ describe('events', () => {
     ]);
     const unsubscribing = sub.unsubscribe();
     const dereg = await peer.nth(handshake + 3);
-    expect(procName(dereg.header.proc)).toBe('connectDomainEventCallbackDeregisterAny');
+    expect(procedureName(dereg.header.proc)).toBe('connectDomainEventCallbackDeregisterAny');
     expect(decode(procedures.connectDomainEventCallbackDeregisterAny.args, dereg.payload)).toBe(7);
     peer.reply(dereg, null);
     await unsubscribing;
@@ -371,7 +304,7 @@ describe('RpcConnection alone', () => {
     const [ours, theirs] = memoryDuplexPair();
     const rpc = new RpcConnection(ours);
     open.push({ rpc });
-    const peer = new Peer(theirs);
+    const peer = new MemoryPeer(theirs);
     const call = rpc.call(59, 'connectGetHostname', undefined);
     await peer.nth(1);
     rpc.close();
