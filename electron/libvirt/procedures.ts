@@ -45,6 +45,8 @@ const optDomain = xdr.optional(domain);
 const optNetwork = xdr.optional(network);
 
 const listArgs = xdr.struct({ needResults, flags });
+/** {dom, xml, flags}: attach, detach and update device. */
+const deviceArgs = xdr.struct({ dom: domain, xml: nonnullString, flags });
 
 export const procedures = {
   connectOpen: def(1, xdr.struct({ name: optString, flags }), none),
@@ -64,7 +66,9 @@ export const procedures = {
   authPolkit: def(70, none, int),
   connectGetUri: def(110, none, nonnullString),
   connectGetLibVersion: def(157, none, xdr.uhyper()),
-  domainUpdateDeviceFlags: def(174, xdr.struct({ dom: domain, xml: nonnullString, flags }), none),
+  domainAttachDeviceFlags: def(160, deviceArgs, none),
+  domainDetachDeviceFlags: def(161, deviceArgs, none),
+  domainUpdateDeviceFlags: def(174, deviceArgs, none),
   nwfilterLookupByName: def(175, nonnullString, nwfilter),
   nwfilterLookupByUuid: def(176, uuid, nwfilter),
   nwfilterGetXmlDesc: def(177, xdr.struct({ nwfilter, flags }), nonnullString),
