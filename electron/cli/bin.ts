@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `kvm-chaos` command (package.json bin).
+import { main } from './main';
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `kvm-chaos: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,44 @@
+// Exit codes scripts can trust. Documented in `kvm-chaos --help` and the README.
+import type { ApiErrorCode } from '../../shared/api';
+
+export const Exit = {
+  ok: 0,
+  /** libvirt refused, or an apply failed and was rolled back: the host is as it was. */
+  failed: 1,
+  /** Bad command line or bad input (unknown guest, invalid MAC/IP...): nothing was changed. */
+  usage: 2,
+  /** Could not connect: unreachable, authentication, host key unknown/changed/rejected. */
+  connection: 3,
+  /** A rollback failed: the host may be left part-way; run `kvm-chaos heal --all`. */
+  partial: 4,
+} as const;
+
+export function exitCodeFor(code: ApiErrorCode): number {
+  switch (code) {
+    case 'invalid-request':
+    case 'unknown-call':
+    case 'not-found':
+    case 'not-cuttable':
+      return Exit.usage;
+    case 'not-connected':
+    case 'auth-failed':
+    case 'host-key-rejected':
+    case 'host-key-changed':
+    case 'unreachable':
+    case 'unauthorized':
+    case 'transport-closed':
+      return Exit.connection;
+    case 'rollback-failed':
+      return Exit.partial;
+    default:
+      return Exit.failed;
+  }
+}
+
+export const EXIT_HELP = `
+Exit codes:
+  0  done
+  1  libvirt refused, or the apply failed and was rolled back (the host is as it was)
+  2  bad command line or input (unknown guest, invalid address...): nothing changed
+  3  could not connect (unreachable, authentication, unknown or changed host key)
+  4  a rollback failed: the host may be part-way; run 'kvm-chaos heal --all'`;

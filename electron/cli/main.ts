@@ -1,0 +1,516 @@
+// `kvm-chaos`: the engine for people who script chaos. Connects to one host, runs one command,
+// prints a short table (or --json), and exits with a code scripts can trust (exit-codes.ts).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import {
+  type ActiveCut,
+  type ApplyRequest,
+  type ApplyResult,
+  ChaosApiError,
+  type CutRequest,
+  type CutScope,
+  type Guest,
+  type GuestId,
+  type HostAuth,
+  type HostInventory,
+  type HostSummary,
+  type PartitionRequest,
+  type Result,
+  unwrap,
+} from '../../shared/api';
+import { createEngine } from '../engine';
+import { memoryProfiles } from '../engine/profiles';
+import type { Engine } from '../engine/types';
+import { EXIT_HELP, Exit, exitCodeFor } from './exit-codes';
+import {
+  bindingsTable,
+  cutsTable,
+  filterTreeText,
+  guestsTable,
+  planText,
+  presetsTable,
+} from './format';
+
+interface GlobalOptions {
+  connect: string;
+  key?: string;
+  knownHosts: string;
+  acceptNewHostKey?: boolean;
+  json?: boolean;
+}
+
+class UsageError extends Error {}
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const err = (s: string) => process.stderr.write(`${s}\n`);
+
+function isLocal(uri: string) {
+  return /^qemu(\+unix)?:\/\/\/(system|session)/.test(uri);
+}
+
+async function ask(question: string, hidden = false): Promise<string | null> {
+  if (!process.stdin.isTTY) return null;
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  if (hidden) {
+    // Echo nothing while the passphrase is typed.
+    (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+    process.stderr.write(question);
+  }
+  try {
+    return await rl.question(hidden ? '' : question);
+  } finally {
+    if (hidden) process.stderr.write('\n');
+    rl.close();
+  }
+}
+
+interface Session {
+  api: Engine;
+  host: HostSummary;
+  inventory(): Promise<HostInventory>;
+}
+
+async function connect(o: GlobalOptions): Promise<Session> {
+  const api = await createEngine({ profiles: memoryProfiles(), knownHostsPath: o.knownHosts });
+  api.subscribe((e) => {
+    if (e.type === 'hostKey.prompt') {
+      const p = e.prompt;
+      const accept = async () => {
+        err(`host key of ${p.host}:${p.port} is not known: ${p.keyType} ${p.fingerprint}`);
+        if (o.acceptNewHostKey) {
+          err(
+            `trusting it on first use (--accept-new-host-key), remembered in ${p.knownHostsPath}`,
+          );
+          return true;
+        }
+        const a = await ask('Trust this key and remember it? [y/N] ');
+        if (a === null)
+          err('not a terminal: refusing; check the fingerprint and pass --accept-new-host-key');
+        return a !== null && /^y(es)?$/i.test(a.trim());
+      };
+      void accept().then((yes) => api['hostKey.answer']({ promptId: p.promptId, accept: yes }));
+    } else if (e.type === 'apply.progress' && e.status !== 'running' && e.status !== 'pending') {
+      err(
+        `[${e.index + 1}/${e.total}] ${e.status}: ${e.description}${e.error ? ` (${e.error.message})` : ''}`,
+      );
+    } else if (e.type === 'passphrase.prompt') {
+      const p = e.prompt;
+      void ask(`${p.retry ? 'Wrong passphrase. ' : ''}Passphrase for ${p.keyPath}: `, true).then(
+        (pw) => api['passphrase.answer']({ promptId: p.promptId, passphrase: pw }),
+      );
+    }
+  });
+  const auth: HostAuth = isLocal(o.connect)
+    ? { method: 'local' }
+    : o.key
+      ? { method: 'key', keyPath: o.key }
+      : { method: 'agent' };
+  const added = unwrap(await api['hosts.add']({ uri: o.connect, auth }));
+  const host = unwrap(await api['hosts.connect']({ hostId: added.id }));
+  return {
+    api,
+    host,
+    inventory: async () => unwrap(await api['inventory.get']({ hostId: host.id })),
+  };
+}
+
+function findGuest(inv: HostInventory, name: string): Guest {
+  const g = inv.guests.find((x) => x.name === name || x.uuid === name.toLowerCase());
+  if (!g)
+    throw new UsageError(`no guest named '${name}' on ${inv.hostname} (see 'kvm-chaos guests')`);
+  return g;
+}
+
+/** The interfaces of two guests that share a segment; a cut needs exactly one such pair. */
+function sharedInterfaces(
+  a: Guest,
+  b: Guest,
+  segment?: string,
+): [CutRequest['from'], CutRequest['to']] {
+  const pairs = a.interfaces.flatMap((x) =>
+    b.interfaces
+      .filter((y) => x.segmentId !== null && x.segmentId === y.segmentId)
+      .filter((y) => segment === undefined || y.segmentId?.endsWith(`:${segment}`))
+      .map((y) => [x, y] as const),
+  );
+  if (pairs.length === 0)
+    throw new UsageError(
+      `${a.name} and ${b.name} share no segment${segment ? ` named ${segment}` : ''}: nothing to cut`,
+    );
+  if (pairs.length > 1)
+    throw new UsageError(
+      `${a.name} and ${b.name} share several segments (${pairs.map(([x]) => x.segmentId?.split(':').pop()).join(', ')}): pick one with --segment`,
+    );
+  const [x, y] = pairs[0] as (typeof pairs)[number];
+  return [
+    { guestId: a.id, mac: x.mac },
+    { guestId: b.id, mac: y.mac },
+  ];
+}
+
+function scopeOf(o: { scope: string; port?: number }): CutScope {
+  switch (o.scope) {
+    case 'all':
+    case 'ipv4':
+    case 'icmp':
+      if (o.port !== undefined) throw new UsageError('--port goes with --scope tcp or udp');
+      return { kind: o.scope };
+    case 'tcp':
+    case 'udp':
+      return o.port === undefined ? { kind: o.scope } : { kind: o.scope, port: o.port };
+    default:
+      throw new UsageError(`--scope must be all, ipv4, tcp, udp or icmp, not '${o.scope}'`);
+  }
+}
+
+function intArg(what: string, min: number, max: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+const DURATION_NOTE =
+  'the cut heals itself when the time is up only while this command runs; if it is killed, the cut stays until healed (kvm-chaos heal --all)';
+
+async function applyAndReport(
+  s: Session,
+  o: GlobalOptions,
+  request: ApplyRequest,
+  duration?: number,
+): Promise<void> {
+  const result = unwrap(await s.api['chaos.apply'](request));
+  report(o, result);
+  if (duration !== undefined && !result.dryRun) {
+    err(`waiting ${duration} s, then healing (${DURATION_NOTE})`);
+    await new Promise((r) => setTimeout(r, duration * 1000 + 500));
+    // The engine heals expired cuts itself; make sure they are gone before exiting.
+    const left = (await s.inventory()).cuts.filter((c) => result.cutIds.includes(c.id));
+    if (left.length > 0)
+      report(o, unwrap(await s.api['chaos.heal']({ cutIds: left.map((c) => c.id) })));
+    else if (!o.json) out('healed (duration over)');
+  }
+}
+
+function report(o: GlobalOptions, r: ApplyResult) {
+  out(o.json ? JSON.stringify(r, null, 2) : planText(r));
+}
+
+function print<T>(o: GlobalOptions, value: T, human: (v: T) => string) {
+  out(o.json ? JSON.stringify(value, null, 2) : human(value));
+}
+
+export function program(): Command {
+  const p = new Command('kvm-chaos')
+    .description(
+      'Network chaos for KVM guests: partition, heal and protect them with libvirt nwfilter bindings',
+    )
+    .addOption(
+      new Option(
+        '-c, --connect <target>',
+        'host: ssh://user@host[:port], qemu+ssh://user@host/system, an ~/.ssh/config alias, or qemu:///system (the local socket)',
+      )
+        .env('KVM_CHAOS_CONNECT')
+        .default('qemu:///system'),
+    )
+    .option('-i, --key <path>', 'ssh private key (default: ssh-agent and ~/.ssh/config)')
+    .option(
+      '--known-hosts <path>',
+      'known_hosts to verify the host key against',
+      join(homedir(), '.ssh', 'known_hosts'),
+    )
+    .option(
+      '--accept-new-host-key',
+      'trust an unknown host key on first use (a changed key is always refused)',
+    )
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError()
+    .exitOverride();
+
+  const g = () => p.opts<GlobalOptions>();
+  const withSession =
+    (f: (s: Session, o: GlobalOptions, ...a: never[]) => Promise<void>) =>
+    async (...args: unknown[]) => {
+      const o = g();
+      const s = await connect(o);
+      try {
+        await (f as (s: Session, o: GlobalOptions, ...a: unknown[]) => Promise<void>)(
+          s,
+          o,
+          ...args,
+        );
+      } finally {
+        await s.api.close();
+      }
+    };
+
+  p.command('guests')
+    .description('list guests with their interfaces, ports, IPs and protection')
+    .action(withSession(async (s, o) => print(o, await s.inventory(), (inv) => guestsTable(inv))));
+
+  p.command('bindings')
+    .description('list every nwfilter binding, per port')
+    .action(withSession(async (s, o) => print(o, (await s.inventory()).bindings, bindingsTable)));
+
+  p.command('cuts')
+    .description('list the cuts the host holds (read from its bindings)')
+    .action(
+      withSession(async (s, o) => {
+        const inv = await s.inventory();
+        print(o, inv.cuts, (cuts: ActiveCut[]) =>
+          cuts.length ? cutsTable(cuts, inv.guests) : 'no cuts',
+        );
+      }),
+    );
+
+  p.command('binding')
+    .description("show one port's binding: libvirt's XML and its rules in plain words")
+    .argument('<port>', 'the vnet, e.g. vnet3')
+    .action(
+      withSession(async (s, o, port: string) => {
+        const { xml } = unwrap(await s.api['bindings.xml']({ hostId: s.host.id, portdev: port }));
+        const b = (await s.inventory()).bindings.find((x) => x.portdev === port);
+        const tree = unwrap(
+          await s.api['filters.tree']({
+            hostId: s.host.id,
+            filter: b?.filter ?? '',
+            portdev: port,
+          }),
+        );
+        print(o, { xml, ...tree }, (v) => `${v.xml.trimEnd()}\n\n${filterTreeText(v.nodes)}`);
+      }),
+    );
+
+  p.command('presets')
+    .description('list the spoof-protection presets')
+    .action(async () => {
+      const o = g();
+      const api = await createEngine({ profiles: memoryProfiles(), knownHostsPath: o.knownHosts });
+      try {
+        print(o, unwrap(await api['presets.list']({})), presetsTable);
+      } finally {
+        await api.close();
+      }
+    });
+
+  const cutOptions = (c: Command) =>
+    c
+      .option('--scope <scope>', 'all, ipv4, tcp, udp or icmp', 'all')
+      .option(
+        '--port <n>',
+        'destination port (with --scope tcp or udp)',
+        intArg('--port', 1, 65535),
+      )
+      .option(
+        '--duration <seconds>',
+        `heal after this long (${DURATION_NOTE})`,
+        intArg('--duration', 1, 604800),
+      )
+      .option('--dry-run', 'print the plan (XML and order of operations), change nothing');
+
+  cutOptions(
+    p
+      .command('cut')
+      .description('cut the link between two guests (both ways unless --one-way)')
+      .argument('<a>', 'guest name')
+      .argument('<b>', 'guest name')
+      .option('--one-way', 'drop only traffic from <a> to <b>')
+      .option('--segment <name>', 'the network or bridge, when the guests share several'),
+  ).action(
+    withSession(async (s, o, a: string, b: string, c: Record<string, never>) => {
+      const opts = c as unknown as {
+        oneWay?: boolean;
+        segment?: string;
+        scope: string;
+        port?: number;
+        duration?: number;
+        dryRun?: boolean;
+      };
+      const inv = await s.inventory();
+      const [from, to] = sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment);
+      const request: ApplyRequest = {
+        cuts: [{ from, to, direction: opts.oneWay ? 'one-way' : 'both', scope: scopeOf(opts) }],
+        ...(opts.duration ? { durationSeconds: opts.duration } : {}),
+        ...(opts.dryRun ? { dryRun: true } : {}),
+      };
+      await applyAndReport(s, o, request, opts.duration);
+    }),
+  );
+
+  p.command('partition')
+    .description('partition guests by a Jepsen topology')
+    .argument(
+      '<topology>',
+      'isolate | halves | majority-minority | majorities-ring | bridge | groups',
+    )
+    .argument('<guests...>', "guest names; for 'groups', comma-separated groups: a,b c,d")
+    .option(
+      '--duration <seconds>',
+      `heal after this long (${DURATION_NOTE})`,
+      intArg('--duration', 1, 604800),
+    )
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(
+      withSession(async (s, o, topology: string, names: string[], c: Record<string, never>) => {
+        const opts = c as unknown as { duration?: number; dryRun?: boolean };
+        const inv = await s.inventory();
+        const ids = (list: string[]) => list.map((n) => findGuest(inv, n).id as GuestId);
+        let partition: PartitionRequest;
+        if (topology === 'groups') {
+          partition = { topology, groups: names.map((grp) => ids(grp.split(',').filter(Boolean))) };
+        } else if (
+          ['isolate', 'halves', 'majority-minority', 'majorities-ring', 'bridge'].includes(topology)
+        ) {
+          partition = { topology, guestIds: ids(names) } as PartitionRequest;
+        } else {
+          throw new UsageError(`unknown topology '${topology}'`);
+        }
+        const request: ApplyRequest = {
+          partition,
+          ...(opts.duration ? { durationSeconds: opts.duration } : {}),
+          ...(opts.dryRun ? { dryRun: true } : {}),
+        };
+        await applyAndReport(s, o, request, opts.duration);
+      }),
+    );
+
+  p.command('heal')
+    .description('heal cuts: by id, every cut of a guest, or all')
+    .argument('[cut-ids...]')
+    .option('--all', 'every cut on the host')
+    .option('--guest <name>', 'every cut of this guest')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(
+      withSession(async (s, o, cutIds: string[], c: Record<string, never>) => {
+        const opts = c as unknown as { all?: boolean; guest?: string; dryRun?: boolean };
+        const dry = opts.dryRun ? { dryRun: true } : {};
+        const chosen = [opts.all, opts.guest !== undefined, cutIds.length > 0].filter(
+          Boolean,
+        ).length;
+        if (chosen !== 1) throw new UsageError('say what to heal: cut ids, --guest NAME or --all');
+        const r: Result<ApplyResult> = opts.all
+          ? await s.api['chaos.heal']({ hostId: s.host.id, ...dry })
+          : opts.guest !== undefined
+            ? await s.api['chaos.heal']({
+                guestId: findGuest(await s.inventory(), opts.guest).id,
+                ...dry,
+              })
+            : await s.api['chaos.heal']({ cutIds: cutIds as never, ...dry });
+        report(o, unwrap(r));
+      }),
+    );
+
+  p.command('protect')
+    .description("set a spoof-protection preset on a guest's interface (live and persistent)")
+    .argument('<guest>')
+    .option('--preset <id>', "see 'kvm-chaos presets'", 'clean-traffic')
+    .option('--mac <mac>', 'the interface (default: the only one)')
+    .option('--ip <address...>', 'pin the IP explicitly (default: what the host knows)')
+    .option('--param <name=value...>', 'other preset parameters')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(
+      withSession(async (s, o, name: string, c: Record<string, never>) => {
+        const opts = c as unknown as {
+          preset: string;
+          mac?: string;
+          ip?: string[];
+          param?: string[];
+          dryRun?: boolean;
+        };
+        const guest = findGuest(await s.inventory(), name);
+        const mac = interfaceOf(guest, opts.mac);
+        const parameters = [
+          ...(opts.ip ?? []).map((value) => ({ name: 'IP', value })),
+          ...(opts.param ?? []).map((kv) => {
+            const i = kv.indexOf('=');
+            if (i < 1) throw new UsageError(`--param takes name=value, not '${kv}'`);
+            return { name: kv.slice(0, i), value: kv.slice(i + 1) };
+          }),
+        ];
+        const r = await s.api['protection.set']({
+          guestId: guest.id,
+          mac,
+          presetId: opts.preset,
+          parameters,
+          dryRun: opts.dryRun ?? false,
+        });
+        report(o, unwrap(r));
+      }),
+    );
+
+  p.command('unprotect')
+    .description("remove the spoof protection from a guest's interface (live and persistent)")
+    .argument('<guest>')
+    .option('--mac <mac>', 'the interface (default: the only one)')
+    .option('--dry-run', 'print the plan, change nothing')
+    .action(
+      withSession(async (s, o, name: string, c: Record<string, never>) => {
+        const opts = c as unknown as { mac?: string; dryRun?: boolean };
+        const guest = findGuest(await s.inventory(), name);
+        const r = await s.api['protection.clear']({
+          guestId: guest.id,
+          mac: interfaceOf(guest, opts.mac),
+          dryRun: opts.dryRun ?? false,
+        });
+        report(o, unwrap(r));
+      }),
+    );
+
+  p.command('serve')
+    .description(
+      'serve the UI to a browser: the engine behind a WebSocket, on 127.0.0.1 with a token',
+    )
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (0 picks a free one)', intArg('--port', 0, 65535), 7420)
+    .action(async (c: { host: string; port: number }) => {
+      const { serve } = await import('./serve');
+      await serve({
+        ...c,
+        knownHostsPath: g().knownHosts,
+        connect: p.getOptionValueSource('connect') === 'default' ? undefined : g().connect,
+      });
+    });
+
+  return p;
+}
+
+function interfaceOf(guest: Guest, mac?: string): string {
+  if (mac) {
+    const nic = guest.interfaces.find((i) => i.mac === mac.toLowerCase());
+    if (!nic) throw new UsageError(`${guest.name} has no interface ${mac}`);
+    return nic.mac;
+  }
+  if (guest.interfaces.length !== 1)
+    throw new UsageError(
+      `${guest.name} has ${guest.interfaces.length} interfaces (${guest.interfaces.map((i) => i.mac).join(', ')}): pick one with --mac`,
+    );
+  return (guest.interfaces[0] as Guest['interfaces'][number]).mac;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return Exit.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander printed its message (or the help) already.
+      return e.exitCode === 0 ? Exit.ok : Exit.usage;
+    }
+    if (e instanceof UsageError) {
+      err(`kvm-chaos: ${e.message}`);
+      return Exit.usage;
+    }
+    if (e instanceof ChaosApiError) {
+      err(`kvm-chaos: ${e.message}${e.error.hint ? `\n  ${e.error.hint}` : ''}`);
+      if (e.error.libvirt)
+        err(`  libvirt: code ${e.error.libvirt.code}, domain ${e.error.libvirt.domain}`);
+      return exitCodeFor(e.code);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,298 @@
+// One configured host: its libvirt connection (reconnecting), its live inventory, and a queue
+// that runs changes to the host one at a time. Events update the inventory without a full
+// reload; bindings, which have no events, are re-read on a short interval.
+import type {
+  ActiveCut,
+  ChaosEvent,
+  HostInventory,
+  HostStatus,
+  HostSummary,
+} from '../../shared/api';
+import {
+  buildInventory,
+  type Classifier,
+  type ParsedHost,
+  parseHost,
+} from '../../shared/inventory/build';
+import type { RawHostState } from '../../shared/inventory/raw';
+import { Connection, type ConnectionState, type LibvirtConnection } from '../libvirt/connection';
+import { bindProcedures } from '../libvirt/procedures';
+import { parseConnectUri } from '../libvirt/uri';
+import { engineError, toApiError } from './errors';
+import { readBindings, readDomain, readHost } from './host-reader';
+import type { Prompts } from './prompts';
+import type { HostProfile } from './types';
+
+export interface SessionDeps {
+  emit(e: ChaosEvent): void;
+  prompts: Prompts;
+  knownHostsPath: string;
+  classifier: Classifier;
+  /** The cuts the host holds, from its state alone, with this engine's knowledge layered on. */
+  cutsOf(session: HostSession, parsed: ParsedHost): ActiveCut[];
+  /** Called after every re-read, for re-applying cuts of restarted guests. */
+  afterRefresh(session: HostSession, why: RefreshReason): void;
+  bindingPollMs: number;
+}
+
+export type RefreshReason =
+  | { kind: 'connect' }
+  | { kind: 'poll' }
+  | { kind: 'operation' }
+  | { kind: 'domain'; uuid: string; event: string };
+
+export class HostSession {
+  status: HostStatus;
+  hostname: string | undefined;
+  libvirtVersion: string | undefined;
+  raw: RawHostState | null = null;
+  parsed: ParsedHost | null = null;
+  inventory: HostInventory | null = null;
+  private conn: LibvirtConnection | null = null;
+  private revision = 0;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private refreshing: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(
+    readonly profile: HostProfile,
+    private readonly deps: SessionDeps,
+  ) {
+    this.status = { hostId: profile.id, state: 'disconnected', since: Date.now() };
+  }
+
+  get id() {
+    return this.profile.id;
+  }
+
+  summary(): HostSummary {
+    return {
+      id: this.profile.id,
+      uri: this.profile.uri,
+      label: this.profile.label,
+      auth: this.profile.auth,
+      status: this.status,
+      ...(this.hostname ? { hostname: this.hostname } : {}),
+      ...(this.libvirtVersion ? { libvirtVersion: this.libvirtVersion } : {}),
+    };
+  }
+
+  /** The libvirt connection, or a not-connected error that says so. */
+  libvirt(): LibvirtConnection {
+    if (!this.conn || this.conn.state.state !== 'connected')
+      throw engineError(
+        'not-connected',
+        `${this.profile.label} is not connected (${this.status.state})`,
+        'wait for the connection, or reconnect the host',
+      );
+    return this.conn;
+  }
+
+  /** Connects (once); resolves when connected and the inventory is read, rejects with the reason. */
+  async connect(): Promise<void> {
+    if (this.conn && this.status.state === 'connected') return;
+    if (this.conn) await this.conn.close();
+    this.closed = false;
+    const { auth, uri } = this.profile;
+    const target = parseConnectUri(auth.method === 'local' ? uri || undefined : uri, false);
+    if (target.transport === 'ssh') {
+      target.knownHostsFile ??= this.deps.knownHostsPath;
+      if (auth.method === 'key') target.keyFile = auth.keyPath;
+    }
+    const connection = new Connection(target, {
+      onState: (s) => this.onConnectionState(s),
+      onUnknownHostKey: async (k) =>
+        (await this.deps.prompts.hostKey({
+          hostId: this.id,
+          host: k.host,
+          port: k.port,
+          keyType: k.keyType,
+          fingerprint: k.fingerprint,
+          knownHostsPath: k.knownHostsFile,
+        }))
+          ? 'trust-and-save'
+          : 'reject',
+      passphrase: (req) =>
+        this.deps.prompts.passphrase({
+          hostId: this.id,
+          keyPath: req.keyFile,
+          retry: req.attempt > 1,
+        }),
+      reconnect: { initialDelayMs: 500, maxDelayMs: 15_000 },
+      callTimeoutMs: 60_000,
+    });
+    this.conn = Object.assign(
+      connection,
+      bindProcedures((name, args, o) => connection.call(name, args, o)),
+    ) as LibvirtConnection;
+    await connection.start();
+    const lv = this.conn;
+    const [hostname, lib] = await Promise.all([lv.connectGetHostname(), lv.connectGetLibVersion()]);
+    this.hostname = hostname;
+    const v = Number(lib);
+    this.libvirtVersion = `${Math.floor(v / 1_000_000)}.${Math.floor(v / 1000) % 1000}.${v % 1000}`;
+    await lv.subscribe('domain-lifecycle', (e) => this.scheduleDomainRefresh(e.dom.uuid, e.event));
+    await lv.subscribe('domain-device-added', (e) =>
+      this.scheduleDomainRefresh(e.dom.uuid, 'device-added'),
+    );
+    await lv.subscribe('domain-device-removed', (e) =>
+      this.scheduleDomainRefresh(e.dom.uuid, 'device-removed'),
+    );
+    await lv.subscribe(
+      'network-lifecycle',
+      () => void this.refresh({ kind: 'poll' }).catch(() => {}),
+    );
+    await this.refresh({ kind: 'connect' });
+    this.emitStatus();
+    this.startPolling();
+  }
+
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.pollTimer);
+    await this.conn?.close();
+    this.conn = null;
+    this.status = { hostId: this.id, state: 'disconnected', since: Date.now() };
+    this.emitStatus();
+  }
+
+  /** Runs `task` after every earlier task on this host: one change to a host at a time. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Re-reads the whole host and publishes the inventory if anything changed. */
+  refresh(why: RefreshReason): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        this.raw = await readHost(this.libvirt());
+        this.publish(why);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Re-reads bindings only (they have no events); publishes if they changed. */
+  async refreshBindings(): Promise<void> {
+    if (!this.raw) return this.refresh({ kind: 'poll' });
+    const bindings = await readBindings(this.libvirt());
+    if (JSON.stringify(bindings) === JSON.stringify(this.raw.bindings)) return;
+    // Our filters may have changed with them (another instance); re-read everything then.
+    await this.refresh({ kind: 'poll' });
+  }
+
+  /** Rebuilds the inventory from the last read (after the engine's own view of cuts changed). */
+  republish(): void {
+    if (this.raw) this.publish({ kind: 'operation' });
+  }
+
+  private pendingDomains = new Map<string, string>();
+  private domainTimer: NodeJS.Timeout | undefined;
+
+  /** Events come in bursts (stopped, undefined...): batch them briefly, then re-read those guests. */
+  private scheduleDomainRefresh(uuid: string, event: string) {
+    this.pendingDomains.set(uuid, event);
+    clearTimeout(this.domainTimer);
+    this.domainTimer = setTimeout(() => void this.flushDomainRefresh().catch(() => {}), 100);
+  }
+
+  private async flushDomainRefresh(): Promise<void> {
+    const pending = [...this.pendingDomains];
+    this.pendingDomains.clear();
+    if (!this.raw || pending.length === 0) return;
+    const lv = this.libvirt();
+    const { domains } = await lv.connectListAllDomains({ needResults: 1, flags: 0 });
+    let raw: RawHostState = this.raw;
+    for (const [uuid] of pending) {
+      const dom = domains.find((d) => d.uuid === uuid);
+      const fresh = dom ? await readDomain(lv, dom) : null;
+      const rest = raw.domains.filter((d) => d.uuid !== uuid);
+      raw = { ...raw, domains: fresh ? [...rest, fresh] : rest };
+    }
+    // A guest's ports and bindings change together with its lifecycle.
+    this.raw = { ...raw, bindings: await readBindings(lv), readAt: Date.now() };
+    for (const [uuid, event] of pending) this.publish({ kind: 'domain', uuid, event });
+  }
+
+  private publish(why: RefreshReason) {
+    if (!this.raw) return;
+    this.parsed = parseHost(this.raw);
+    const cuts = this.deps.cutsOf(this, this.parsed);
+    const next = buildInventory(
+      this.id,
+      this.parsed,
+      this.deps.classifier,
+      cuts,
+      this.revision + 1,
+      this.raw.readAt,
+    );
+    const same =
+      this.inventory !== null &&
+      JSON.stringify({ ...next, revision: 0, readAt: 0 }) ===
+        JSON.stringify({ ...this.inventory, revision: 0, readAt: 0 });
+    if (!same) {
+      this.revision++;
+      this.inventory = next;
+      this.deps.emit({
+        type: 'inventory.changed',
+        hostId: this.id,
+        change: { kind: 'full', inventory: next },
+      });
+    }
+    this.deps.afterRefresh(this, why);
+  }
+
+  private startPolling() {
+    clearInterval(this.pollTimer);
+    this.pollTimer = setInterval(() => {
+      if (this.status.state !== 'connected') return;
+      void this.exclusive(() => this.refreshBindings()).catch(() => {});
+    }, this.deps.bindingPollMs);
+    this.pollTimer.unref?.();
+  }
+
+  private onConnectionState(s: ConnectionState) {
+    const since = Date.now();
+    const hostId = this.id;
+    switch (s.state) {
+      case 'connecting':
+        this.status = { hostId, state: 'connecting', since };
+        break;
+      case 'connected':
+        this.status = { hostId, state: 'connected', since };
+        // Events were lost while the link was down: read everything again.
+        if (s.reconnected) void this.refresh({ kind: 'connect' }).catch(() => {});
+        break;
+      case 'lost':
+        this.status = { hostId, state: 'lost', since, error: toApiError(s.error) };
+        break;
+      case 'reconnecting':
+        this.status = {
+          hostId,
+          state: 'reconnecting',
+          since,
+          attempt: s.attempt,
+          nextAttemptAt: since + s.delayMs,
+          error: toApiError(s.error),
+        };
+        break;
+      case 'failed':
+        this.status = { hostId, state: 'disconnected', since, error: toApiError(s.error) };
+        break;
+      case 'closed':
+        this.status = { hostId, state: 'disconnected', since };
+        break;
+    }
+    if (!this.closed || s.state === 'closed') this.emitStatus();
+  }
+
+  private emitStatus() {
+    this.deps.emit({ type: 'host.state', status: this.status });
+  }
+}

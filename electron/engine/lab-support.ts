@@ -1,0 +1,70 @@
+// Test support for suites that drive the engine against the lab: an engine connected to the
+// lab's libvirtd through its real sshd, and the host's bindings read with virsh (an independent
+// witness: not our RPC client) for byte-for-byte comparisons.
+
+import { type LabState, readLabState, virsh } from '../../lab/lab-client';
+import { type Guest, HostId, type HostInventory, unwrap } from '../../shared/api';
+import { createEngine } from './engine';
+import { memoryProfiles } from './profiles';
+import type { Engine } from './types';
+
+export interface LabEngine {
+  engine: Engine;
+  hostId: HostId;
+  lab: LabState;
+  inventory(): Promise<HostInventory>;
+  guest(name: string): Promise<Guest>;
+  close(): Promise<void>;
+}
+
+export async function labEngine(): Promise<LabEngine> {
+  const lab = await readLabState();
+  const engine = await createEngine({
+    profiles: memoryProfiles(),
+    knownHostsPath: lab.ssh.knownHosts,
+    bindingPollMs: 1000,
+  });
+  const added = unwrap(
+    await engine['hosts.add']({
+      uri: `ssh://${lab.ssh.user}@${lab.ssh.host}:${lab.ssh.port}`,
+      auth: { method: 'key', keyPath: lab.ssh.key },
+      label: 'lab',
+    }),
+  );
+  unwrap(await engine['hosts.connect']({ hostId: added.id }));
+  const inventory = async () => unwrap(await engine['inventory.get']({ hostId: added.id }));
+  return {
+    engine,
+    hostId: HostId.parse(added.id),
+    lab,
+    inventory,
+    async guest(name) {
+      const g = (await inventory()).guests.find((x) => x.name === name);
+      if (!g) throw new Error(`no guest ${name} in the inventory`);
+      return g;
+    },
+    close: () => engine.close(),
+  };
+}
+
+/** Every binding on the host as virsh prints it, by port. */
+export async function bindingXmls(): Promise<Map<string, string>> {
+  const { stdout } = await virsh(['nwfilter-binding-list']);
+  const ports = stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((p): p is string => !!p && p.startsWith('vnet'));
+  const out = new Map<string, string>();
+  for (const p of ports) out.set(p, (await virsh(['nwfilter-binding-dumpxml', p])).stdout);
+  return out;
+}
+
+/** Names of the nwfilters whose name starts with our prefix. */
+export async function ourFilters(): Promise<string[]> {
+  const { stdout } = await virsh(['nwfilter-list']);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1])
+    .filter((n): n is string => !!n && n.startsWith('kvm-chaos-'))
+    .sort();
+}

@@ -1,0 +1,117 @@
+// Spoof protection in the engine: recognising presets on interfaces, the interface change that
+// sets or clears one (live and persistent), and the filter tree view. The presets themselves
+// (what each means, its filters, its parameters) live in shared/protection.
+import type { FilterParameter, GuestId, OwnershipClass, Preset } from '../../shared/api';
+import { parseGuestId } from '../../shared/api';
+import type { Classifier, ParsedHost } from '../../shared/inventory/build';
+import { makeClassifier } from '../../shared/inventory/classify';
+import { filterTree as expandFilterTree } from '../../shared/inventory/filter-tree';
+import {
+  buildFilterXml,
+  buildInterfaceXml,
+  type FilterDef,
+  type FilterRef,
+} from '../../shared/libvirt';
+import { catalogue } from './catalogue';
+import { engineError } from './errors';
+import type { HostSession } from './host-session';
+import { AFFECT_CONFIG, AFFECT_LIVE, type Operation } from './operations';
+
+export const classifier: Classifier = makeClassifier(catalogue);
+
+export function presetsList(): Preset[] {
+  return catalogue.presets();
+}
+
+export function filterTree(parsed: ParsedHost, filter: string, portdev: string | undefined) {
+  return expandFilterTree(
+    parsed,
+    filter,
+    portdev,
+    (name): OwnershipClass => classifier.filterClass(name),
+  );
+}
+
+export interface ProtectionChange {
+  guestName: string;
+  portdev: string | null;
+  operations: Operation[];
+  summary: string;
+}
+
+/**
+ * The operations that set `preset` (or clear protection, when null) on one interface: define
+ * the preset's own filters when it has any, then update-device live (if running) and config.
+ * An IP the preset needs and the caller did not give is pinned from what the host knows.
+ */
+export function protectionChange(
+  s: HostSession,
+  guestId: GuestId,
+  mac: string,
+  preset: { presetId: string; parameters: FilterParameter[] } | null,
+): ProtectionChange {
+  const parsed = s.parsed;
+  const inv = s.inventory;
+  if (!parsed || !inv)
+    throw engineError('not-connected', `${s.profile.label} has not been read yet`);
+  const { uuid } = parseGuestId(guestId);
+  const entry = parsed.domains.find((d) => d.domain.uuid === uuid);
+  if (!entry) throw engineError('not-found', `no guest ${guestId}`);
+  const { domain } = entry;
+  const nic = domain.interfaces.find((i) => i.mac === mac.toLowerCase());
+  if (!nic) throw engineError('not-found', `${domain.name} has no interface ${mac}`);
+  if (nic.type === 'direct')
+    throw engineError(
+      'not-cuttable',
+      `${domain.name}'s ${mac} is macvtap: nwfilter cannot protect it`,
+    );
+
+  const defines: Operation[] = [];
+  let ref: FilterRef | null = null;
+  let summary = `remove spoof protection from ${domain.name} (${mac})`;
+  if (preset) {
+    const known = inv.guests
+      .find((g) => g.id === guestId)
+      ?.interfaces.find((i) => i.mac === mac.toLowerCase());
+    const made = catalogue.filterRef(preset.presetId, preset.parameters, {
+      mac: mac.toLowerCase(),
+      ips: (known?.ips ?? []).map((ip) => ip.address),
+    });
+    ref = made.ref;
+    for (const f of made.filters) defines.push(defineIfChanged(parsed, f));
+    summary = `protect ${domain.name} (${mac}) with ${preset.presetId}`;
+  }
+  const flags = AFFECT_CONFIG | (domain.active ? AFFECT_LIVE : 0);
+  const update: Operation = {
+    kind: 'update-device',
+    target: domain.name,
+    dom: { name: domain.name, uuid: domain.uuid, id: domain.id ?? -1 },
+    xml: buildInterfaceXml(nic, ref),
+    previousXml: buildInterfaceXml(nic, nic.filterref ?? null),
+    flags,
+    description: ref
+      ? `set ${domain.name}'s ${mac} filter to ${ref.filter} (${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ') || 'no parameters'}), ${domain.active ? 'live and ' : ''}persistent`
+      : `remove ${domain.name}'s ${mac} filter, ${domain.active ? 'live and ' : ''}persistent`,
+  };
+  return {
+    guestName: domain.name,
+    portdev: domain.active ? (nic.target ?? null) : null,
+    operations: [
+      ...defines.filter((op) => op.kind !== 'undefine-filter' || op.target !== ''),
+      update,
+    ],
+    summary,
+  };
+}
+
+function defineIfChanged(parsed: ParsedHost, def: FilterDef): Operation {
+  const existing = parsed.filters.find((f) => f.name === def.name);
+  const withUuid = existing?.uuid ? { ...def, uuid: existing.uuid } : def;
+  return {
+    kind: 'define-filter',
+    target: def.name,
+    xml: buildFilterXml(withUuid),
+    previousXml: existing ? buildFilterXml(existing) : null,
+    description: `define the preset filter ${def.name}`,
+  };
+}
