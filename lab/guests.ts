@@ -44,7 +44,13 @@ export function networkXml(guests: readonly LabGuest[]): string {
 
 export type Accel = 'kvm' | 'qemu';
 
-export function domainXml(g: LabGuest, count: number, accel: Accel, uuid?: string): string {
+export function domainXml(
+  g: LabGuest,
+  count: number,
+  accel: Accel,
+  imageHash: string,
+  uuid?: string,
+): string {
   const body = {
     '@type': accel,
     name: g.name,
@@ -81,7 +87,7 @@ export function domainXml(g: LabGuest, count: number, accel: Accel, uuid?: strin
   };
   // The description carries a digest of everything above, so `up` can tell whether a running
   // guest booted with the configuration it would define now.
-  const digest = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16);
+  const digest = createHash('sha256').update(JSON.stringify(body)).update(imageHash).digest('hex').slice(0, 16);
   body.description = `kvm-chaos lab guest; config ${digest}`;
   // Redefining an existing domain must keep its uuid, or libvirt refuses the name.
   return xml.build({ domain: uuid ? { uuid, ...body } : body });
@@ -144,7 +150,7 @@ export async function destroy(name: string): Promise<void> {
   await virsh(['destroy', name]).catch(() => undefined);
 }
 
-export async function ensureGuests(count: number, accel: Accel): Promise<string[]> {
+export async function ensureGuests(count: number, accel: Accel, imageHash: string): Promise<string[]> {
   const changed: string[] = [];
   const existing = await listDomains();
   // Guests beyond the wanted count (from an earlier, larger lab) go.
@@ -157,7 +163,7 @@ export async function ensureGuests(count: number, accel: Accel): Promise<string[
     const g = guestPlan(i);
     const d = existing.find((e) => e.name === g.name);
     const uuid = d ? (await virsh(['domuuid', g.name])).stdout.trim() : undefined;
-    const want = domainXml(g, count, accel, uuid);
+    const want = domainXml(g, count, accel, imageHash, uuid);
     const digest = /config [0-9a-f]+/.exec(want)?.[0] as string;
     const live = d?.running ? (await virsh(['dumpxml', g.name])).stdout : null;
     if (live?.includes(digest)) continue;

@@ -68,6 +68,8 @@ async function inputsHash(pkg: string): Promise<string> {
 }
 
 export interface GuestImage {
+  /** Digest of every input: guests booted from another image are restarted by `up`. */
+  hash: string;
   kernel: string;
   initrd: string;
   kernelPackage: string;
@@ -81,7 +83,7 @@ export async function buildImage(log: (s: string) => void): Promise<GuestImage> 
   if (existsSync(paths.imageStamp) && existsSync(paths.kernel) && existsSync(paths.initrd)) {
     const stamp = JSON.parse(await readFile(paths.imageStamp, 'utf8')) as { hash?: string };
     if (stamp.hash === hash)
-      return { kernel: paths.kernel, initrd: paths.initrd, kernelPackage: pkg, rebuilt: false };
+      return { hash, kernel: paths.kernel, initrd: paths.initrd, kernelPackage: pkg, rebuilt: false };
   }
   log(`building guest image from ${pkg}, busybox-static and the probe`);
   const root = await unpackKernel(pkg);
@@ -118,5 +120,5 @@ export async function buildImage(log: (s: string) => void): Promise<GuestImage> 
   await chmod(paths.kernel, 0o644);
   await chmod(paths.initrd, 0o644);
   await writeFile(paths.imageStamp, JSON.stringify({ hash, kernelPackage: pkg }));
-  return { kernel: paths.kernel, initrd: paths.initrd, kernelPackage: pkg, rebuilt: true };
+  return { hash, kernel: paths.kernel, initrd: paths.initrd, kernelPackage: pkg, rebuilt: true };
 }

@@ -115,7 +115,7 @@ export async function up(
   };
   await phase('boot', async () => {
     const net = await ensureNetwork(plan);
-    const started = await ensureGuests(count, accel);
+    const started = await ensureGuests(count, accel, image.hash);
     log(
       `network ${net}; guests ${started.length ? `started: ${started.join(' ')}` : 'all running'} (${accel})`,
     );

@@ -192,7 +192,7 @@ int main(int argc, char **argv) {
         struct icmphdr *h = (void *)(buf + ip->ihl * 4);
         int peer = peer_of(ip->saddr);
         if (h->type == ICMP_ECHOREPLY && peer && ntohs(h->un.echo.id) == 0x4b00 + me &&
-            ntohs(h->un.echo.sequence) == round * 16 + (unsigned)peer)
+            ntohs(h->un.echo.sequence) == (uint16_t)(round * 16 + (unsigned)peer))
           icmp_ok[peer] = 1;
       }
       for (;;) {
