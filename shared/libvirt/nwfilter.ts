@@ -1,7 +1,7 @@
 // nwfilter XML (virsh nwfilter-dumpxml / nwfilter-define): a named filter, its chain and priority,
 // and an ordered list of entries, each a rule or a reference to another filter.
 import { XmlModelError } from './errors';
-import { type FilterRef, filterRefElement, parseFilterRef } from './filterref';
+import { canonicalParameters, type FilterRef, filterRefElement, parseFilterRef } from './filterref';
 import { compact, type FilterName, filterName, type Uuid, uuid } from './values';
 import {
   type Attrs,
@@ -179,8 +179,39 @@ export function filterRules(f: FilterDef): FilterRule[] {
   return f.entries.flatMap((e) => (e.kind === 'rule' ? [e.rule] : []));
 }
 
-/** Whether two definitions mean the same filter (uuid and the parsed tree aside). */
+/**
+ * Whether two definitions mean the same filter, however each was spelled: uuid and kept tree
+ * aside, attribute order ignored, parameters grouped by name as libvirt prints them.
+ */
 export function sameFilterContent(a: FilterDef, b: FilterDef): boolean {
-  const strip = (f: FilterDef) => serializeXml(filterElement({ ...f, uuid: undefined }));
-  return strip(a) === strip(b);
+  return canonicalFilter(a) === canonicalFilter(b);
+}
+
+function sortedAttrs(attrs: Attrs | undefined): [string, string][] {
+  return Object.entries(attrs ?? {}).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+function canonicalFilter(f: FilterDef): string {
+  return JSON.stringify({
+    name: f.name,
+    chain: f.chain ?? 'root',
+    priority: f.priority ?? null,
+    other: sortedAttrs(f.otherAttrs),
+    entries: f.entries.map((e) =>
+      e.kind === 'rule'
+        ? {
+            rule: [
+              e.rule.action,
+              e.rule.direction,
+              e.rule.priority ?? null,
+              e.rule.statematch ?? null,
+            ],
+            other: sortedAttrs(e.rule.otherAttrs),
+            matches: e.rule.matches.map((m) => [m.protocol, sortedAttrs(m.attrs)]),
+          }
+        : e.kind === 'filterref'
+          ? { ref: e.ref.filter, params: canonicalParameters(e.ref.parameters) }
+          : { node: 'name' in e.node ? serializeXml(e.node) : e.node },
+    ),
+  });
 }
