@@ -75,8 +75,10 @@ vi.mock('electron', () => {
     app: {
       isPackaged: false,
       setName: (name: string) => h.order.push(`name:${name}`),
-      setPath: vi.fn(),
-      getPath: (name: string) => (name === 'userData' ? h.userData : `/home/tester`),
+      setPath: (name: string, path: string) => {
+        if (name === 'userData') h.userData = path;
+      },
+      getPath: (name: string) => (name === 'userData' ? h.userData : `/home/tester/.config`),
       getVersion: () => '0.0.0-test',
       requestSingleInstanceLock: () => h.lock,
       whenReady: async () => {
@@ -142,6 +144,7 @@ const connected = {
 
 beforeEach(async () => {
   h.userData = await mkdtemp(join(tmpdir(), 'kvm-chaos-main-'));
+  process.env.KVM_CHAOS_USER_DATA = h.userData;
   h.lock = true;
   h.order = [];
   h.appListeners.clear();
@@ -155,7 +158,10 @@ beforeEach(async () => {
   h.engine = { ...double.api, close };
   vi.resetModules();
 });
-afterEach(() => rm(h.userData, { recursive: true, force: true }));
+afterEach(async () => {
+  delete process.env.KVM_CHAOS_USER_DATA;
+  await rm(h.userData, { recursive: true, force: true });
+});
 
 async function start() {
   await import('./index');
@@ -196,6 +202,17 @@ describe('the main process', () => {
     expect(h.order.indexOf('engine')).toBeLessThan(h.order.indexOf('window'));
     expect(win.loaded).toBe(`${APP_ORIGIN}/index.html`);
     expect(h.protocols.has('kvm-chaos')).toBe(true);
+  });
+
+  it('keeps its data in <appData>/kvm-chaos unless told otherwise', async () => {
+    delete process.env.KVM_CHAOS_USER_DATA;
+    const temp = h.userData;
+    await start();
+    expect(h.userData).toBe('/home/tester/.config/kvm-chaos');
+    expect((h.engineOptions as EngineOptions).knownHostsPath).toBe(
+      '/home/tester/.config/kvm-chaos/known_hosts',
+    );
+    h.userData = temp;
   });
 
   it('gives the engine the app’s own files', async () => {

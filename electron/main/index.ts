@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   app,
   BrowserWindow,
@@ -36,8 +37,13 @@ declare const __KVM_CHAOS_VERSION__: string;
 const paths = appPaths(import.meta.dirname);
 
 // Before `ready`: the app's name decides its data folder, and a scheme must be privileged early.
+// Set explicitly: run from the sources, Electron would call the app "Electron". On Linux this is
+// ~/.config/kvm-chaos, where the CLI keeps its hosts.json too (one list of hosts for both).
 app.setName('kvm-chaos');
-if (process.env.KVM_CHAOS_USER_DATA) app.setPath('userData', process.env.KVM_CHAOS_USER_DATA);
+app.setPath(
+  'userData',
+  process.env.KVM_CHAOS_USER_DATA ?? join(app.getPath('appData'), 'kvm-chaos'),
+);
 protocol.registerSchemesAsPrivileged([
   { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
