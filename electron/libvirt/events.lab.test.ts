@@ -10,7 +10,7 @@ import {
   waitForMatrix,
 } from '../../lab/lab-client';
 import { connect, DomainAffect, type LibvirtConnection, type LibvirtEvent } from './index';
-import { labTargets, TEST_PREFIX, tempFile, waitUntil } from './lab-support';
+import { labTargets, removeTempFiles, TEST_PREFIX, tempFile, waitUntil } from './lab-support';
 
 const state: LabState = await readLabState();
 const NETWORK = `${TEST_PREFIX}-net`;
@@ -51,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const { lv } of connections) await lv.close();
   await restoreLab();
+  await removeTempFiles();
   await waitForMatrix(fullyConnected, { timeoutMs: 120_000, what: 'the lab healed' });
 });
 

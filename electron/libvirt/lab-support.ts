@@ -1,6 +1,6 @@
 // Shared by the lab suites and the benchmark of this folder: how to reach the lab's libvirtd
 // (through its real sshd, and through the local socket), and small waits.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabState } from '../../lab/lab-client';
@@ -37,10 +37,18 @@ export async function waitUntil(
   }
 }
 
+const tempFiles = new Set<string>();
+
 export async function tempFile(name: string, text: string, mode = 0o600): Promise<string> {
   const file = join(tmpdir(), `${TEST_PREFIX}-${process.pid}-${name}`);
   await writeFile(file, text, { mode });
+  tempFiles.add(file);
   return file;
+}
+
+export async function removeTempFiles(): Promise<void> {
+  for (const file of tempFiles) await rm(file, { force: true });
+  tempFiles.clear();
 }
 
 /** The first `<interface>...</interface>` block of a domain XML. */

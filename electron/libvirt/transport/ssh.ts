@@ -51,7 +51,10 @@ export interface SshDialOptions extends SshConfigOptions {
   passphrase?: (req: PassphraseRequest) => Promise<string | null> | string | null;
   /** Asked when the host is not in known_hosts; without it unknown hosts are refused. */
   onUnknownHostKey?: (info: UnknownHostKey) => Promise<HostKeyDecision> | HostKeyDecision;
-  /** ssh handshake and authentication timeout. Default 20 s. */
+  /**
+   * ssh handshake and authentication timeout, which includes the time a person takes to
+   * answer the callbacks above. Default 20 s, or 120 s when a callback is given.
+   */
   readyTimeoutMs?: number;
   debug?: (message: string) => void;
 }
@@ -106,7 +109,8 @@ export async function dialSsh(
     host: resolved.hostName,
     port: resolved.port,
     username: resolved.user,
-    readyTimeout: options.readyTimeoutMs ?? 20_000,
+    readyTimeout:
+      options.readyTimeoutMs ?? (options.onUnknownHostKey || options.passphrase ? 120_000 : 20_000),
     keepaliveInterval: 15_000,
     keepaliveCountMax: 3,
     ...(preferred.length > 0
