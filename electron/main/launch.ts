@@ -12,7 +12,8 @@ export type ElectronBinary = { found: true; path: string } | { found: false; why
 
 /**
  * Where `require('electron')` would point, without its side effect: when the binary is missing,
- * the package's index.js tries to download it, which can only hang or fail here.
+ * the package's index.js starts downloading it, which a launcher or a test must not do unasked
+ * (and which cannot work on machines without internet access).
  */
 export function electronBinary(root = ROOT, env = process.env): ElectronBinary {
   const pkg = join(root, 'node_modules', 'electron');
@@ -27,7 +28,7 @@ export function electronBinary(root = ROOT, env = process.env): ElectronBinary {
   if (!path) {
     return {
       found: false,
-      why: "Electron's binary was never downloaded (installed with ELECTRON_SKIP_BINARY_DOWNLOAD, or offline); on a machine with internet access run `npx install-electron`",
+      why: "Electron's binary is not downloaded (the electron package fetches it on demand): run `npx install-electron`, which needs internet access",
     };
   }
   if (!existsSync(path)) return { found: false, why: `Electron's binary is missing at ${path}` };
