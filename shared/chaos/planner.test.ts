@@ -152,16 +152,14 @@ function cutsArb(n: number, maxCuts: number): fc.Arbitrary<Cut[]> {
     direction: fc.constantFrom('both' as const, 'one-way' as const),
     scope: scopeArb,
   });
-  const some = fc
-    .array(cut, { maxLength: maxCuts })
-    .map((cs) =>
-      cs.map((c) => ({
-        from: mac(c.ends[0]),
-        to: mac(c.ends[1]),
-        direction: c.direction,
-        scope: c.scope,
-      })),
-    );
+  const some = fc.array(cut, { maxLength: maxCuts }).map((cs) =>
+    cs.map((c) => ({
+      from: mac(c.ends[0]),
+      to: mac(c.ends[1]),
+      direction: c.direction,
+      scope: c.scope,
+    })),
+  );
   const partition = fc
     .tuple(fc.array(fc.nat(3), { minLength: n, maxLength: n }), scopeArb)
     .map(([groupOf, scope]) => {

@@ -15,7 +15,12 @@
 //   original (the same unavoidable moment), then removes filters nothing references any more.
 import { type BindingDef, buildBindingXml, type FilterBinding } from '../libvirt/binding';
 import type { FilterParameter, FilterRef } from '../libvirt/filterref';
-import { buildFilterXml, type NwFilter, sameFilterContent } from '../libvirt/nwfilter';
+import {
+  buildFilterXml,
+  type FilterDef,
+  type NwFilter,
+  sameFilterContent,
+} from '../libvirt/nwfilter';
 import type { FilterName, MacAddress, PortDev, Uuid } from '../libvirt/values';
 import { serializeXml } from '../libvirt/xml';
 import { vertexCover } from './cover';
@@ -152,6 +157,8 @@ function withoutOurVariables(params: readonly FilterParameter[]): FilterParamete
 
 interface HostView {
   readonly views: Map<PortDev, PortView>;
+  /** Our bindings left on ports that no running guest has (see readHost). */
+  readonly stale: readonly FilterBinding[];
   /** Our composites that no port view claims. */
   readonly strayComposites: NwFilter[];
   readonly filters: Map<string, NwFilter>;
@@ -166,6 +173,7 @@ function readHost(s: HostSnapshot): HostView {
   const composites = s.filters.filter((f) => isCutFilter(f.name));
   const claimed = new Set<string>();
   const views = new Map<PortDev, PortView>();
+  const stale: FilterBinding[] = [];
 
   const devs = new Set<PortDev>([...portsByDev.keys(), ...bindings.keys()]);
   for (const dev of [...devs].sort()) {
@@ -173,6 +181,13 @@ function readHost(s: HostSnapshot): HostView {
     const binding = bindings.get(dev);
     const bound = binding !== undefined && isCutFilter(binding.filterref.filter);
     if (!port && !bound) continue; // a binding on something that is not a guest port of ours
+    if (!port && bound && binding) {
+      // Our binding on a port that no running guest has: libvirt keeps API-made bindings when
+      // a guest is destroyed (measured, libvirt 9.0), so its rules would fall on whichever
+      // guest gets that tap name next. It enforces nothing now; the plan deletes it.
+      stale.push(binding);
+      continue;
+    }
     const mac = (port?.mac ?? binding?.mac) as MacAddress;
     const owner = binding?.owner ?? (port as GuestPort).guest;
     let composite: NwFilter | undefined;
@@ -215,6 +230,7 @@ function readHost(s: HostSnapshot): HostView {
   for (const v of views.values()) if (!names.has(v.mac)) names.set(v.mac, v.owner.name);
   return {
     views,
+    stale,
     strayComposites: composites.filter((f) => !claimed.has(f.name)),
     filters,
     nameOf: (mac) => names.get(mac) ?? mac,
@@ -480,16 +496,12 @@ export function planCuts(
     for (const r of rules.values()) neededDrops.set(dropFilterName(r.direction, r.scope), r);
   }
   for (const [dropName, r] of [...neededDrops].sort(([a], [b]) => a.localeCompare(b))) {
-    const existing = host.filters.get(dropName);
-    const def = dropFilter(r.direction, r.scope);
-    if (existing && sameFilterContent(existing, def)) continue;
-    ops.push({
-      kind: 'define-filter',
-      target: def.name,
-      xml: buildFilterXml(existing?.uuid ? { ...def, uuid: existing.uuid } : def),
-      previousXml: existing ? serializeXml(existing.xml) : null,
-      description: `${existing ? 'redefine' : 'define'} ${def.name}: drops ${scopeWords(r.scope)} ${r.direction === 'in' ? 'to a guest from' : 'from a guest to'} the peers listed where it is used`,
-    });
+    const op = defineIfNeeded(
+      host.filters.get(dropName),
+      dropFilter(r.direction, r.scope),
+      `drops ${scopeWords(r.scope)} ${r.direction === 'in' ? 'to a guest from' : 'from a guest to'} the peers listed where it is used`,
+    );
+    if (op) ops.push(op);
   }
   ops.push(...portOps);
   const composites = [...undefineLater, ...host.strayComposites].filter(
@@ -538,6 +550,35 @@ export function planCuts(
     summary,
     warnings,
   };
+}
+
+/** A define-filter operation when `def` is missing or differs from `existing`, else null. */
+function defineIfNeeded(
+  existing: NwFilter | undefined,
+  def: FilterDef,
+  what: string,
+): Operation | null {
+  if (existing && sameFilterContent(existing, def)) return null;
+  return {
+    kind: 'define-filter',
+    target: def.name,
+    xml: buildFilterXml(existing?.uuid ? { ...def, uuid: existing.uuid } : def),
+    previousXml: existing ? serializeXml(existing.xml) : null,
+    description: `${existing ? 'redefine' : 'define'} ${def.name}: ${what}`,
+  };
+}
+
+/**
+ * Operations that define each filter that is missing on the host or differs from `defs`
+ * (redefined with the host's uuid); none for filters already right. For the filters of
+ * protection presets (shared/protection presetFilters), before an interface refers to them.
+ */
+export function ensureFilters(snapshot: HostSnapshot, defs: readonly FilterDef[]): Operation[] {
+  const byName = new Map(snapshot.filters.map((f) => [f.name as string, f]));
+  return defs.flatMap((def) => {
+    const op = defineIfNeeded(byName.get(def.name), def, 'a protection filter of ours');
+    return op ? [op] : [];
+  });
 }
 
 /** Heal everything of ours on the host. */

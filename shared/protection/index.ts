@@ -1,0 +1,2 @@
+// shared/protection: spoof-protection presets. Pure TypeScript.
+export * from './presets';
