@@ -109,9 +109,19 @@ describe.each(labTargets(state))('procedures over $name', ({ uri }) => {
     expect((await lv.domainGetXmlDesc({ dom, flags: 2 })).trim()).toBe(
       (await virsh(['dumpxml', '--inactive', node2.name])).stdout.trim(),
     );
-    expect(await lv.domainGetState({ dom })).toEqual({ state: DomainState.Running, reason: 1 });
+    // virDomainRunningReason, as virsh names them.
+    const runningReasons = [
+      'unknown',
+      'booted',
+      'migrated',
+      'restored',
+      'from snapshot',
+      'unpaused',
+    ];
+    const { state: domState, reason } = await lv.domainGetState({ dom });
+    expect(domState).toBe(DomainState.Running);
     expect((await virsh(['domstate', '--reason', node2.name])).stdout.trim()).toBe(
-      'running (booted)',
+      `running (${runningReasons[reason]})`,
     );
   });
 
