@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApplyRequest, callNames, calls, HealRequest } from './calls';
+import { ApplyRequest, calls, HealRequest } from './calls';
 import type { ChaosApi } from './chaos-api';
 import { ChaosEvent } from './events';
 import {
@@ -46,8 +46,9 @@ describe('ids', () => {
 });
 
 describe('addresses', () => {
-  it('normalises MACs to lower case and refuses malformed ones', () => {
+  it('normalises MACs as libvirt writes them and refuses malformed ones', () => {
     expect(MacAddress.parse('52:54:00:AB:CD:EF')).toBe('52:54:00:ab:cd:ef');
+    expect(MacAddress.parse('52:54:0:a:b:c')).toBe('52:54:00:0a:0b:0c');
     for (const bad of ['52:54:00:ab:cd', '52-54-00-ab-cd-ef', '52:54:00:ab:cd:eg', '']) {
       expect(MacAddress.safeParse(bad).success, bad).toBe(false);
     }
@@ -65,6 +66,7 @@ describe('addresses', () => {
 
   it.each([
     ['fe80::1', true],
+    ['FE80:0:0:0:0:0:0:1', true],
     ['::', true],
     ['2001:db8:0:0:0:0:2:1', true],
     ['::ffff:192.168.77.11', true],

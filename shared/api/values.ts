@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attempt, cidr, ipv4, ipv6, macAddress } from '../libvirt/values';
 
 // Plain values that cross the boundary. Identity always derives from one key (connection plus
 // libvirt object), never from display names: `guest:<host>:<uuid>`, `segment:<host>:<kind>:<name>`.
@@ -53,48 +54,24 @@ export function segmentId(host: HostId, kind: SegmentKind, name: string): Segmen
   return SegmentId.parse(`segment:${host}:${kind}:${name}`);
 }
 
-// Addresses are validated, normalised strings (not branded: the XML model in shared/libvirt owns
-// the branded domain types; the contract only promises the text is well formed).
-export const MacAddress = z
-  .string()
-  .regex(/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/, 'expected a MAC address like 52:54:00:00:00:22')
-  .transform((s) => s.toLowerCase());
+// Addresses are validated and normalised by shared/libvirt's value constructors (one definition
+// of a valid MAC or IP for the XML model and the contract); the contract carries them as plain
+// strings so that either side can build payloads without the XML model's branded types.
+function normalised(make: (text: string) => string, message: string) {
+  return z.string().transform((text, ctx) => {
+    const value = attempt(make, text);
+    if (value !== null) return value as string;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  });
+}
 
-const IPV4_OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
-const IPV4 = new RegExp(`^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$`);
-
-export const Ipv4 = z.string().regex(IPV4, 'expected an IPv4 address like 192.168.77.11');
-
-export const Ipv6 = z
-  .string()
-  .refine(isIpv6, 'expected an IPv6 address like fe80::1')
-  .transform((s) => s.toLowerCase());
-
-export const Cidr = z.string().refine((s) => {
-  const [ip, prefix, extra] = s.split('/');
-  if (ip === undefined || prefix === undefined || extra !== undefined) return false;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  const bits = Number(prefix);
-  return IPV4.test(ip) ? bits <= 32 : isIpv6(ip) && bits <= 128;
-}, 'expected a network like 192.168.77.0/24');
+export const MacAddress = normalised(macAddress, 'expected a MAC address like 52:54:00:00:00:22');
+export const Ipv4 = normalised(ipv4, 'expected an IPv4 address like 192.168.77.11');
+export const Ipv6 = normalised(ipv6, 'expected an IPv6 address like fe80::1');
+export const Cidr = normalised(cidr, 'expected a network like 192.168.77.0/24');
 
 export const TcpUdpPort = z.number().int().min(1).max(65535);
 
 /** Milliseconds since the Unix epoch. */
 export const Timestamp = z.number().int().nonnegative();
-
-function isIpv6(s: string): boolean {
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || s.length > 45) return false;
-  const halves = s.split('::');
-  if (halves.length > 2) return false;
-  const groups = (part: string | undefined) => (part ? part.split(':') : []);
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  const all = [...head, ...tail];
-  const last = all[all.length - 1];
-  const embedsV4 = last !== undefined && IPV4.test(last);
-  const hexGroups = embedsV4 ? all.slice(0, -1) : all;
-  if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const width = hexGroups.length + (embedsV4 ? 2 : 0);
-  return halves.length === 2 ? width < 8 : width === 8;
-}
