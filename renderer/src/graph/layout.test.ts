@@ -18,14 +18,20 @@ function overlaps(a: Rect, b: Rect) {
 }
 
 describe('layout', () => {
-  it('puts the guests of a segment on a ring centred on its bridge', () => {
-    const layout = layoutGraph(buildGraphModel([labHost], { lab: labInventory(5) }));
+  it('puts the guests of a segment on an ellipse centred on its bridge, wider than tall', () => {
+    const layout = layoutGraph(buildGraphModel([labHost], { lab: labInventory(6) }));
     const bridge = center(rectOf(layout, LAB_SEGMENT));
-    const distances = [1, 2, 3, 4, 5].map((n) => {
+    const offsets = [1, 2, 3, 4, 5, 6].map((n) => {
       const c = center(rectOf(layout, labGuest(n).id));
-      return Math.hypot(c.x - bridge.x, c.y - bridge.y);
+      return { x: c.x - bridge.x, y: c.y - bridge.y };
     });
-    for (const d of distances) expect(Math.abs(d - (distances[0] as number))).toBeLessThan(1);
+    const rx = Math.max(...offsets.map((o) => Math.abs(o.x)));
+    const ry = Math.max(...offsets.map((o) => Math.abs(o.y)));
+    expect(rx).toBeGreaterThan(ry);
+    for (const o of offsets)
+      expect(Math.abs((o.x / rx) ** 2 + (o.y / ry) ** 2 - 1)).toBeLessThan(0.35);
+    // Centred: opposite guests balance out.
+    expect(Math.abs(offsets.reduce((sum, o) => sum + o.x, 0))).toBeLessThan(2);
   });
 
   it('is stable: the same inventory read again gives the same positions', () => {
@@ -37,7 +43,7 @@ describe('layout', () => {
   });
 
   it('never overlaps two nodes, from 1 to 40 guests (rings grow, then multiply)', () => {
-    for (const n of [1, 2, 3, 4, 8, 12, 16, 17, 25, 40]) {
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 24, 25, 40, 120]) {
       const layout = layoutGraph(buildGraphModel([labHost], { lab: labInventory(n) }));
       const ids = Object.keys(layout.positions);
       for (let i = 0; i < ids.length; i++) {
@@ -65,9 +71,8 @@ describe('layout', () => {
     const placed = rings(500, 100);
     expect(placed.reduce((sum, r) => sum + r.count, 0)).toBe(500);
     for (let i = 1; i < placed.length; i++) {
-      expect((placed[i] as { radius: number }).radius).toBeGreaterThan(
-        (placed[i - 1] as { radius: number }).radius,
-      );
+      expect(placed[i]?.rx).toBeGreaterThan(placed[i - 1]?.rx ?? 0);
+      expect(placed[i]?.ry).toBeGreaterThan(placed[i - 1]?.ry ?? 0);
     }
     expect(ringAngles(2).map((a) => Math.round(Math.sin(a) * 1000) / 1000)).toEqual([0, 0]);
   });

@@ -11,14 +11,17 @@ export type Size = { width: number; height: number };
 
 export const HOST_SIZE: Size = { width: 280, height: 64 };
 export const SEGMENT_SIZE: Size = { width: 190, height: 60 };
-export const GUEST_WIDTH = 236;
+export const GUEST_WIDTH = 264;
 const GUEST_HEADER = 44;
 const GUEST_INTERFACE = 44;
 const GUEST_PADDING = 12;
 
-/** Arc length reserved per guest on a ring. */
-const SLOT = GUEST_WIDTH + 56;
-const MIN_RADIUS = 230;
+/** Room between neighbouring cards on a ring, for a link's scissors mark. Horizontally it must
+ * stay above 0.42 of a card's width so that neighbours at 45 degrees cannot overlap either. */
+const GAP_X = 130;
+const GAP_Y = 80;
+const MIN_RX = 300;
+const MIN_RY = 200;
 /** One ring holds at most this many guests before a second ring starts. */
 const RING_MAX = 24;
 const HOST_GAP = 160;
@@ -36,18 +39,39 @@ export type Layout = {
   sizes: Record<string, Size>;
 };
 
-/** Radii of the rings that hold n guests, innermost first, and how many each holds. */
-export function rings(n: number, guestHeight: number): Array<{ radius: number; count: number }> {
-  const result: Array<{ radius: number; count: number }> = [];
+export type Ring = { rx: number; ry: number; count: number };
+
+/**
+ * The rings (ellipses: cards are wider than tall, and so is a screen) that hold n guests,
+ * innermost first. Neighbours at the top and bottom sit side by side and need a card's width
+ * between centres, neighbours at the sides sit one above the other and need its height.
+ */
+export function rings(n: number, guestHeight: number): Ring[] {
+  const needX = GUEST_WIDTH + GAP_X;
+  const needY = guestHeight + GAP_Y;
+  const fits = (count: number) => {
+    const half = Math.sin(Math.PI / Math.max(count, 2));
+    return { rx: needX / (2 * half), ry: needY / (2 * half) };
+  };
+  const result: Ring[] = [];
+  const first = fits(Math.min(n, RING_MAX));
+  let rx = Math.max(MIN_RX, first.rx);
+  let ry = Math.max(MIN_RY, first.ry);
   let left = n;
-  let radius = Math.max(MIN_RADIUS, (Math.min(n, RING_MAX) * SLOT) / (2 * Math.PI));
   while (left > 0) {
-    const capacity = Math.max(1, Math.floor((2 * Math.PI * radius) / SLOT));
-    const count = result.length === 0 && n <= RING_MAX ? n : Math.min(left, capacity);
-    result.push({ radius, count });
+    // The most guests this ellipse holds with both spacings kept.
+    const capacity = Math.max(
+      1,
+      Math.floor(Math.PI / Math.asin(Math.min(1, Math.max(needX / (2 * rx), needY / (2 * ry))))),
+    );
+    const count = Math.min(
+      left,
+      result.length === 0 ? Math.max(capacity, Math.min(n, RING_MAX)) : capacity,
+    );
+    result.push({ rx, ry, count });
     left -= count;
-    // Radially, a card can be as wide as it is (left and right of the bridge) or as tall.
-    radius += Math.max(GUEST_WIDTH, guestHeight) + 50;
+    rx += GUEST_WIDTH + 60;
+    ry += guestHeight + 60;
   }
   return result;
 }
@@ -79,9 +103,9 @@ export function layoutGraph(model: GraphModel): Layout {
       const members = segment.guestIds.flatMap((id) => guests.get(id) ?? []);
       const tallest = Math.max(0, ...members.map((g) => guestSize(g.guest).height));
       const placed = rings(members.length, tallest);
-      const outer = placed.length ? (placed[placed.length - 1] as { radius: number }).radius : 0;
-      const halfWidth = outer + GUEST_WIDTH / 2;
-      const halfHeight = outer + tallest / 2;
+      const outer = placed[placed.length - 1] ?? { rx: 0, ry: 0 };
+      const halfWidth = outer.rx + GUEST_WIDTH / 2;
+      const halfHeight = outer.ry + tallest / 2;
       const centre = { x: hostX + halfWidth, y: y + halfHeight };
       positions[segment.id] = {
         x: centre.x - SEGMENT_SIZE.width / 2,
@@ -96,8 +120,8 @@ export function layoutGraph(model: GraphModel): Layout {
           if (!guest) break;
           const size = guestSize(guest.guest);
           positions[guest.id] = {
-            x: Math.round(centre.x + Math.cos(angle) * ring.radius - size.width / 2),
-            y: Math.round(centre.y + Math.sin(angle) * ring.radius - size.height / 2),
+            x: Math.round(centre.x + Math.cos(angle) * ring.rx - size.width / 2),
+            y: Math.round(centre.y + Math.sin(angle) * ring.ry - size.height / 2),
           };
           sizes[guest.id] = size;
         }

@@ -1,6 +1,14 @@
-import type { Guest, GuestId, HostInventory, HostSummary } from '../../../shared/api';
+import type { ActiveCut, Guest, GuestId, HostInventory, HostSummary } from '../../../shared/api';
 import { type Layout, layoutGraph } from '../graph/layout';
-import { buildGraphModel, type GraphModel } from '../graph/model';
+import {
+  buildGraphModel,
+  type GraphModel,
+  type GuestModel,
+  type HostModel,
+  type LinkModel,
+  type SegmentModel,
+  type SpokeModel,
+} from '../graph/model';
 import type { ChaosState } from './initial-state';
 
 // Selectors are module constants (stable identities for zustand); derived ones keep a one-entry
@@ -80,4 +88,43 @@ export const selectSelectedGuest = (s: ChaosState): Guest | null => {
     if (guest) return guest;
   }
   return null;
+};
+
+type Indexes = {
+  model: GraphModel;
+  guests: Map<string, GuestModel>;
+  links: Map<string, LinkModel>;
+  spokes: Map<string, SpokeModel>;
+  segments: Map<string, SegmentModel>;
+  hosts: Map<string, HostModel>;
+};
+let indexCache: Indexes | null = null;
+
+/** The model's parts by id, for components that draw one node or edge. */
+export const selectIndexes = (s: ChaosState): Indexes => {
+  const model = selectGraphModel(s);
+  if (indexCache?.model !== model) {
+    indexCache = {
+      model,
+      guests: new Map(model.guests.map((g) => [g.id, g])),
+      links: new Map(model.links.map((l) => [l.id, l])),
+      spokes: new Map(model.spokes.map((x) => [x.id, x])),
+      segments: new Map(model.segments.map((x) => [x.id, x])),
+      hosts: new Map(model.hosts.map((h) => [h.hostId, h])),
+    };
+  }
+  return indexCache;
+};
+
+/** Cuts with a deadline, soonest first, across hosts. */
+let timedCache: { inventories: ChaosState['inventories']; cuts: ActiveCut[] } | null = null;
+export const selectTimedCuts = (s: ChaosState): ActiveCut[] => {
+  if (timedCache?.inventories !== s.inventories) {
+    const cuts = Object.values(s.inventories)
+      .flatMap((i) => i.cuts)
+      .filter((c) => c.expiresAt !== null)
+      .sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0));
+    timedCache = { inventories: s.inventories, cuts };
+  }
+  return timedCache.cuts;
 };

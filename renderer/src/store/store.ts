@@ -58,6 +58,7 @@ export type ChaosActions = {
   cutMarked(marks: readonly LinkMark[], oneWay: boolean): Promise<void>;
   healLink(linkId: string): Promise<void>;
   healAll(): Promise<void>;
+  healGuest(guestId: GuestId): Promise<void>;
   undo(): Promise<void>;
   partition(choice: PartitionChoice): Promise<void>;
   setProtection(
@@ -259,6 +260,15 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
           .links.filter((l) => l.cuts.length)
           .map((l) => l.id);
         await heal('Heal all', linkIds, { all: true });
+      },
+
+      async healGuest(guestId) {
+        const linkIds = selectGraphModel(get())
+          .links.filter(
+            (l) => l.cuts.length && (l.a.guestId === guestId || l.b.guestId === guestId),
+          )
+          .map((l) => l.id);
+        await heal('Heal guest', linkIds, { guestId });
       },
 
       async undo() {

@@ -1,0 +1,62 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect } from 'react';
+import { GraphCanvas } from './graph/GraphCanvas';
+import {
+  selectHosts,
+  selectKnifeActive,
+  selectLoaded,
+  selectTheme,
+  selectTransport,
+} from './store/selectors';
+import { HostKeyDialog, PassphraseDialog } from './ui/Dialogs';
+import { EngineUnreachable, FirstStart } from './ui/FirstStart';
+import { Notices } from './ui/Notices';
+import { PartitionBar } from './ui/PartitionBar';
+import { SidePanel } from './ui/SidePanel';
+import { StatusBar } from './ui/StatusBar';
+import { useShortcuts } from './ui/shortcuts';
+import { useChaos, useChaosStore, useTransport } from './ui/store-context';
+import { Toolbar } from './ui/Toolbar';
+
+export function App() {
+  const store = useChaosStore();
+  const transport = useTransport();
+  const theme = useChaos(selectTheme);
+  const state = useChaos(selectTransport);
+  const loaded = useChaos(selectLoaded);
+  const hosts = useChaos(selectHosts);
+  const knife = useChaos(selectKnifeActive);
+  useShortcuts(store, transport);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  const engineDown = state !== 'open' && !loaded;
+  return (
+    <div className={`app ${knife ? 'app--knife' : ''}`}>
+      <Toolbar />
+      <main className="stage">
+        {engineDown ? (
+          <EngineUnreachable state={state === 'closed' ? 'closed' : 'connecting'} />
+        ) : loaded && hosts.length === 0 ? (
+          <FirstStart />
+        ) : (
+          <ReactFlowProvider>
+            <GraphCanvas />
+          </ReactFlowProvider>
+        )}
+        {state === 'closed' && loaded && (
+          <div className="banner" role="alert">
+            Lost the engine: reconnecting… Cuts already made stay on the hosts.
+          </div>
+        )}
+        <PartitionBar />
+        <Notices />
+      </main>
+      <SidePanel />
+      <StatusBar />
+      <HostKeyDialog />
+      <PassphraseDialog />
+    </div>
+  );
+}

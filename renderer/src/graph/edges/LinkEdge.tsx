@@ -1,0 +1,116 @@
+import { type Edge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
+import { Scissors } from 'lucide-react';
+import { memo, useCallback } from 'react';
+import type { ChaosState } from '../../store/initial-state';
+import { selectIndexes, selectKnifeOneWay, selectPendingLinkIds } from '../../store/selectors';
+import { center } from '../../tools/knife/geometry';
+import { useChaos, useChaosStore } from '../../ui/store-context';
+import type { LinkEdgeData } from '../flow';
+import type { Blocked, LinkStatus } from '../model';
+import { pairLinkPath, svgPath } from '../paths';
+import { Countdown } from './Countdown';
+import { useNodeRect } from './rects';
+
+// One link between two guests: intact, marked by the knife (preview), in progress, or severed
+// (dashed red with scissors; click heals). One-way cuts carry an arrow in the dropped direction.
+
+function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData, 'link'>>) {
+  const a = useNodeRect(source);
+  const b = useNodeRect(target);
+  const bridge = useNodeRect(data?.segmentId ?? '');
+  const link = useChaos(useCallback((s: ChaosState) => selectIndexes(s).links.get(id), [id]));
+  const names = useChaos(
+    useCallback(
+      (s: ChaosState) => {
+        const guests = selectIndexes(s).guests;
+        return `${guests.get(source)?.guest.name ?? source}|${guests.get(target)?.guest.name ?? target}`;
+      },
+      [source, target],
+    ),
+  );
+  const mark = useChaos(useCallback((s: ChaosState) => s.knifeMarks[id], [id]));
+  const previewOneWay = useChaos(selectKnifeOneWay);
+  const pending = useChaos(useCallback((s: ChaosState) => selectPendingLinkIds(s).has(id), [id]));
+  const store = useChaosStore();
+  if (!a || !b || !bridge || !link) return null;
+
+  const path = pairLinkPath(a, b, center(bridge));
+  const d = svgPath(path);
+  const [nameA, nameB] = names.split('|');
+  const status: LinkStatus =
+    pending && link.status === 'intact'
+      ? 'applying'
+      : pending && link.status === 'severed'
+        ? 'healing'
+        : link.status;
+  const arrow: Blocked | null =
+    mark && previewOneWay
+      ? mark.direction === 'forward'
+        ? 'a->b'
+        : 'b->a'
+      : link.blocked === 'both'
+        ? null
+        : link.blocked;
+  const arrowKind = mark ? 'preview' : 'cut';
+  const healable = link.cuts.length > 0;
+
+  return (
+    <>
+      <path d={d} className="link__hit" />
+      <path
+        d={d}
+        className={`link link--${status} ${mark ? 'is-marked' : ''} ${link.uncuttable ? 'link--uncuttable' : ''}`}
+        data-testid="link"
+        data-a={nameA}
+        data-b={nameB}
+        data-status={status}
+        data-blocked={link.blocked ?? 'none'}
+        data-marked={mark ? 'true' : undefined}
+        markerEnd={arrow === 'a->b' ? `url(#kc-arrow-${arrowKind})` : undefined}
+        markerStart={arrow === 'b->a' ? `url(#kc-arrow-${arrowKind}-start)` : undefined}
+      >
+        <title>
+          {link.uncuttable
+            ? `${nameA} – ${nameB}: cannot be cut (${link.uncuttable})`
+            : `${nameA} – ${nameB}${healable ? `: cut${link.scopeLabel ? ` (${link.scopeLabel})` : ''}` : ''}`}
+        </title>
+      </path>
+      {(healable || status !== 'intact') && (
+        <EdgeLabelRenderer>
+          <div
+            className={`link-label link-label--${status} nodrag nopan`}
+            style={{
+              transform: `translate(-50%, -50%) translate(${path.middle.x}px, ${path.middle.y}px)`,
+            }}
+          >
+            {healable ? (
+              <button
+                type="button"
+                className="link-label__heal"
+                data-testid="heal-link"
+                aria-label={`Heal link ${nameA} – ${nameB}`}
+                title="Click to heal"
+                onClick={() => void store.getState().healLink(id)}
+              >
+                <Scissors size={16} aria-hidden />
+              </button>
+            ) : (
+              <Scissors size={16} aria-hidden className="spin-slow" />
+            )}
+            {link.scopeLabel && <span className="link-label__scope">{link.scopeLabel}</span>}
+            {link.reapplied && (
+              <span className="link-label__scope" title="re-applied after the guest restarted">
+                ↻
+              </span>
+            )}
+            {link.expiresAt !== null && (
+              <Countdown at={link.expiresAt} className="link-label__timer" />
+            )}
+          </div>
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+}
+
+export const LinkEdge = memo(LinkEdgeView);

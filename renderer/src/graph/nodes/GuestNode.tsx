@@ -1,0 +1,116 @@
+import type { NodeProps } from '@xyflow/react';
+import { Scissors, ShieldCheck, ShieldExclamationPoint, ShieldHalf } from 'lucide-react';
+import { memo, useCallback } from 'react';
+import type { GuestInterface } from '../../../../shared/api';
+import type { ChaosState } from '../../store/initial-state';
+import { selectIndexes } from '../../store/selectors';
+import { useChaos } from '../../ui/store-context';
+import type { GuestNodeData } from '../flow';
+import type { GuestModel } from '../model';
+import { CentreHandles } from './handles';
+
+const PROTECTION_LABEL = {
+  protected: 'protected',
+  partial: 'partly protected',
+  unprotected: 'unprotected',
+} as const;
+
+function ProtectionBadge({ guest }: { guest: GuestModel }) {
+  const Icon =
+    guest.protection === 'protected'
+      ? ShieldCheck
+      : guest.protection === 'partial'
+        ? ShieldHalf
+        : ShieldExclamationPoint;
+  const presets = [
+    ...new Set(
+      guest.guest.interfaces.flatMap((i) =>
+        i.protection.kind === 'preset'
+          ? [i.protection.presetId]
+          : i.protection.kind === 'custom'
+            ? [i.protection.filter]
+            : [],
+      ),
+    ),
+  ];
+  return (
+    <span
+      className={`badge badge--${guest.protection}`}
+      data-testid="protection-badge"
+      title={presets.length ? `Protection: ${presets.join(', ')}` : 'No spoof protection'}
+    >
+      <Icon size={15} aria-hidden />
+      {presets[0] ?? PROTECTION_LABEL[guest.protection]}
+    </span>
+  );
+}
+
+function InterfaceRow({ iface }: { iface: GuestInterface }) {
+  return (
+    <div className="iface" data-testid="guest-interface" data-mac={iface.mac}>
+      <div className="iface__line">
+        <span className={`vnet ${iface.portdev ? '' : 'vnet--none'}`}>
+          {iface.portdev ?? 'no port'}
+        </span>
+        <span className="mac">{iface.mac}</span>
+      </div>
+      <div className="iface__line iface__ips">
+        {iface.uncuttable ? (
+          <span className="uncuttable" title={iface.uncuttable.explanation}>
+            {iface.uncuttable.explanation}
+          </span>
+        ) : iface.ips.length ? (
+          iface.ips.map((ip) => (
+            <span key={ip.address} className="ip" title={`from ${ip.source}`}>
+              {ip.address}
+            </span>
+          ))
+        ) : (
+          <span className="muted">no address known</span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
+  const guest = useChaos(useCallback((s: ChaosState) => selectIndexes(s).guests.get(id), [id]));
+  const selected = useChaos(
+    useCallback((s: ChaosState) => s.selectedGuestIds.includes(id as never), [id]),
+  );
+  if (!guest) return null;
+  const { name, state, interfaces } = guest.guest;
+  return (
+    <div
+      className={`node guest guest--${state} ${selected ? 'is-selected' : ''} ${
+        guest.protection === 'unprotected' ? 'guest--exposed' : ''
+      }`}
+      data-testid="guest-node"
+      data-guest-name={name}
+      data-state={state}
+      data-selected={selected ? 'true' : undefined}
+    >
+      <CentreHandles />
+      <header className="guest__header">
+        <span className={`state-dot state-dot--${state}`} title={state} aria-hidden />
+        <strong className="guest__name" title={name}>
+          {name}
+        </strong>
+        {guest.cutCount > 0 && (
+          <span className="guest__cuts" title={`${guest.cutCount} active cuts`}>
+            <Scissors size={13} aria-hidden />
+            {guest.cutCount}
+          </span>
+        )}
+        <ProtectionBadge guest={guest} />
+      </header>
+      {interfaces.length ? (
+        interfaces.map((iface) => <InterfaceRow key={iface.mac} iface={iface} />)
+      ) : (
+        <div className="iface muted">no network interface</div>
+      )}
+    </div>
+  );
+}
+
+export const GuestNode = memo(GuestNodeView);

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { Preset } from '../../../shared/api';
+import {
+  cleanTrafficPreset,
+  labBinding,
+  labGuest,
+  labHost,
+  labInventory,
+} from '../../../shared/api/fixtures';
+import { filterRows, portRows } from './inspector-rows';
+import { initialTexts, parsePresetParameters } from './protection-form';
+
+describe('inspector rows', () => {
+  const inventory = labInventory(3, {
+    bindings: [labBinding(1), { ...labBinding(2, 'kvm-chaos-cut-vnet1'), class: 'ours' }],
+  });
+  const rows = portRows([labHost], { lab: inventory });
+
+  it('lists every port per vnet, with its binding or none', () => {
+    expect(rows.map((r) => [r.portdev, r.guestName, r.class])).toEqual([
+      ['vnet0', 'lab-node1', 'protection'],
+      ['vnet1', 'lab-node2', 'ours'],
+      ['vnet2', 'lab-node3', 'none'],
+    ]);
+  });
+
+  it('searches every word across port, guest, MAC, filter and parameters', () => {
+    const all = ['ours', 'protection', 'foreign'] as const;
+    expect(filterRows(rows, 'clean', [...all]).map((r) => r.portdev)).toEqual(['vnet0']);
+    expect(filterRows(rows, '192.168.77.12', [...all]).map((r) => r.portdev)).toEqual(['vnet1']);
+    expect(filterRows(rows, 'node3 no binding', [...all]).map((r) => r.portdev)).toEqual(['vnet2']);
+    expect(filterRows(rows, 'node1 ours', [...all])).toEqual([]);
+  });
+
+  it('filters by class, always keeping unfiltered ports in view', () => {
+    expect(filterRows(rows, '', ['ours']).map((r) => r.portdev)).toEqual(['vnet1', 'vnet2']);
+  });
+});
+
+describe('protection form', () => {
+  const iface = labGuest(2).interfaces[0];
+  if (!iface) throw new Error('fixture has an interface');
+
+  it('pins the IP the host knows for the guest', () => {
+    expect(initialTexts(cleanTrafficPreset, iface)).toEqual({ IP: '192.168.77.12' });
+  });
+
+  it('prefers the values the interface already has for the same preset', () => {
+    const current = {
+      ...iface,
+      protection: {
+        kind: 'preset' as const,
+        presetId: 'clean-traffic',
+        parameters: [
+          { name: 'IP', value: '10.0.0.5' },
+          { name: 'IP', value: '10.0.0.6' },
+        ],
+      },
+    };
+    expect(initialTexts(cleanTrafficPreset, current)).toEqual({ IP: '10.0.0.5, 10.0.0.6' });
+  });
+
+  it('validates with the contract schemas, one parameter per value', () => {
+    expect(parsePresetParameters(cleanTrafficPreset, { IP: '192.168.77.12, fd00::12' })).toEqual({
+      parameters: [
+        { name: 'IP', value: '192.168.77.12' },
+        { name: 'IP', value: 'fd00::12' },
+      ],
+      errors: {},
+    });
+    expect(parsePresetParameters(cleanTrafficPreset, { IP: '192.168.77.300' }).errors.IP).toBe(
+      '192.168.77.300 is not valid: expected e.g. 192.168.77.11.',
+    );
+    expect(parsePresetParameters(cleanTrafficPreset, { IP: '' }).errors.IP).toBe(
+      'IP address is required.',
+    );
+  });
+
+  it('refuses several values for a single-valued parameter', () => {
+    const gateway: Preset = {
+      ...cleanTrafficPreset,
+      id: 'clean-traffic-gateway',
+      parameters: [
+        {
+          name: 'GATEWAY_MAC',
+          label: 'Gateway MAC',
+          kind: 'mac',
+          required: true,
+          multiple: false,
+          description: '',
+        },
+      ],
+    };
+    expect(
+      parsePresetParameters(gateway, { GATEWAY_MAC: '52:54:00:00:00:01 52:54:00:00:00:02' }).errors,
+    ).toEqual({
+      GATEWAY_MAC: 'Gateway MAC takes one value.',
+    });
+    expect(parsePresetParameters(gateway, { GATEWAY_MAC: '52:54:00:AA:00:01' }).parameters).toEqual(
+      [{ name: 'GATEWAY_MAC', value: '52:54:00:aa:00:01' }],
+    );
+  });
+});
