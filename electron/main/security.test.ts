@@ -110,6 +110,13 @@ describe('Content-Security-Policy', () => {
     );
     expect(injectCspMeta('<p>no head</p>', 'p')).toMatch(/^<meta [^>]+><p>no head<\/p>$/);
   });
+
+  it('leaves out of the meta tag what only a header can say', () => {
+    const meta = injectCspMeta('<head></head>', contentSecurityPolicy());
+    expect(meta).not.toContain('frame-ancestors');
+    expect(meta).toContain("script-src 'self'");
+    expect(meta).toContain("default-src 'none'");
+  });
 });
 
 describe('navigation and new windows', () => {

@@ -94,9 +94,17 @@ export function enforceCsp(session: Pick<Session, 'webRequest'>, csp: string): v
   });
 }
 
+/** Directives a meta tag cannot carry (Chromium ignores them there, with a console warning). */
+const HEADER_ONLY = new Set(['frame-ancestors', 'report-uri', 'sandbox']);
+
 /** The same policy as a meta tag at the top of <head>, for responses no header reaches. */
 export function injectCspMeta(html: string, csp: string): string {
-  const meta = `<meta http-equiv="Content-Security-Policy" content="${csp.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}">`;
+  const content = csp
+    .split(';')
+    .map((d) => d.trim())
+    .filter((d) => d && !HEADER_ONLY.has(d.split(/\s+/)[0] ?? ''))
+    .join('; ');
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${content.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}">`;
   const head = /<head(\s[^>]*)?>/i.exec(html);
   if (!head) return meta + html;
   const at = head.index + head[0].length;
