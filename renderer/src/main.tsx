@@ -4,21 +4,15 @@ import '@xyflow/react/dist/style.css';
 import './styles.css';
 import { App } from './App';
 import { createChaosStore } from './store/store';
-import {
-  type PreloadBridge,
-  preloadTransport,
-  socketUrl,
-  type Transport,
-} from './transport/transport';
+import { preloadTransport, socketUrl, type Transport } from './transport/transport';
 import { createWebSocketTransport } from './transport/websocket';
 import { StoreProvider } from './ui/store-context';
 
 // Composition root of the page: pick the transport (Electron's preload if present, else the
 // WebSocket of `kvm-chaos serve`), build the store on its ChaosApi, render.
 
-const bridge = (globalThis as { kvmChaos?: PreloadBridge }).kvmChaos;
-const transport: Transport = bridge
-  ? preloadTransport(bridge)
+const transport: Transport = window.kvmChaos
+  ? preloadTransport(window.kvmChaos)
   : createWebSocketTransport(socketUrl(location));
 
 const store = createChaosStore(transport.api, { storage: localStorage });

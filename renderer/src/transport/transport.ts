@@ -1,11 +1,11 @@
 import {
   type CallName,
   type ChaosApi,
-  type ChaosEventListener,
   createRemoteApi,
   type Invoke,
   type Unsubscribe,
 } from '../../../shared/api';
+import type { KvmChaosBridge } from '../../../shared/api/bridge';
 
 // How the page reaches the engine: one interface, two implementations. In Electron the preload
 // exposes window.kvmChaos (IPC); in a browser the page talks to `kvm-chaos serve` over a
@@ -22,20 +22,14 @@ export interface Transport {
   close(): void;
 }
 
-/** What the Electron preload exposes as window.kvmChaos (its full type lives with the preload). */
-export type PreloadBridge = {
-  invoke: Invoke;
-  onEvent(listener: ChaosEventListener): Unsubscribe;
-  onMenuCommand?(listener: (command: string) => void): Unsubscribe;
-};
-
-export function preloadTransport(bridge: PreloadBridge): Transport {
+/** window.kvmChaos from the Electron preload: IPC is up as long as the page lives. */
+export function preloadTransport(bridge: KvmChaosBridge): Transport {
   const invoke: Invoke = (name: CallName, params: unknown) => bridge.invoke(name, params);
   return {
     api: createRemoteApi(invoke, (listener) => bridge.onEvent(listener)),
     state: 'open',
     onState: () => () => {},
-    onMenuCommand: (listener) => bridge.onMenuCommand?.(listener) ?? (() => {}),
+    onMenuCommand: (listener) => bridge.onMenuCommand(listener),
     close: () => {},
   };
 }
