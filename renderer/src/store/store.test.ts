@@ -161,6 +161,18 @@ describe('store', () => {
     expect(store.getState().selectedPort).toBeNull();
   });
 
+  it('forgets a removed host (the call answers null) and says when there is nothing to undo', async () => {
+    const engine = labEngine({ 'chaos.undo': () => ok(null) });
+    const store = await started(engine);
+    await store.getState().undo();
+    expect(store.getState().notices.at(-1)?.message).toBe(
+      'Nothing to undo: no apply of this session holds a cut.',
+    );
+    await store.getState().removeHost(LAB_HOST);
+    expect(store.getState().hosts).toEqual([]);
+    expect(store.getState().inventories).toEqual({});
+  });
+
   it('partitions the selection, and says why when it cannot', async () => {
     const engine = labEngine();
     const store = await started(engine);

@@ -114,12 +114,12 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       }));
     const report = (error: ApiError) => notify('error', error.message, error.hint);
 
-    /** Runs a call while the UI shows it as pending; errors become notices. */
+    /** Runs a call while the UI shows it as pending; errors become notices (and null). */
     async function track<T>(
       label: string,
       linkIds: string[],
       call: Promise<Result<T>>,
-    ): Promise<T | null> {
+    ): Promise<{ value: T } | null> {
       const id = nextPending++;
       set((s) => ({ pending: [...s.pending, { id, label, linkIds, startedAt: now() }] }));
       try {
@@ -128,7 +128,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
           report(result.error);
           return null;
         }
-        return result.value;
+        return { value: result.value };
       } finally {
         set((s) => ({ pending: s.pending.filter((p) => p.id !== id) }));
       }
@@ -138,12 +138,13 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       const duration = get().durationSeconds;
       const withDuration = duration ? { ...request, durationSeconds: duration } : request;
       const result = await track(label, linkIds, api['chaos.apply'](withDuration));
-      if (result) notify('success', describeApply(label, result, duration));
+      if (result) notify('success', describeApply(label, result.value, duration));
     };
 
     const heal = async (label: string, linkIds: string[], request: HealRequest) => {
       const result = await track(label, linkIds, api['chaos.heal'](request));
-      if (result) notify('success', `${label}: ${plural(result.cutIds.length, 'cut')} healed.`);
+      if (result)
+        notify('success', `${label}: ${plural(result.value.cutIds.length, 'cut')} healed.`);
     };
 
     const loadPositions = (hostIds: readonly string[]) => {
@@ -273,8 +274,10 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
 
       async undo() {
         const result = await track('Undo', [], api['chaos.undo']({}));
-        if (result === null) return;
-        notify('success', `Undone: ${plural(result.cutIds.length, 'cut')} healed.`);
+        if (!result) return;
+        if (result.value === null)
+          notify('info', 'Nothing to undo: no apply of this session holds a cut.');
+        else notify('success', `Undone: ${plural(result.value.cutIds.length, 'cut')} healed.`);
       },
 
       async partition(choice) {
@@ -344,14 +347,15 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       async addHost(uri, auth, label) {
         const result = await track('Add host', [], api['hosts.add']({ uri, auth, label }));
         if (!result) return false;
+        const host = result.value;
         set((s) => ({
-          hosts: s.hosts.some((h) => h.id === result.id) ? s.hosts : [...s.hosts, result],
+          hosts: s.hosts.some((h) => h.id === host.id) ? s.hosts : [...s.hosts, host],
         }));
         return true;
       },
       async removeHost(hostId) {
         const result = await track('Remove host', [], api['hosts.remove']({ hostId }));
-        if (result === null) return;
+        if (!result) return;
         storage?.removeItem(positionsKey(hostId));
         set((s) => {
           const { [hostId]: _gone, ...inventories } = s.inventories;
@@ -375,7 +379,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         await track('Passphrase', [], api['passphrase.answer']({ promptId, passphrase }));
       },
       async exportActivity(format) {
-        return track('Export', [], api['activity.export']({ format }));
+        return (await track('Export', [], api['activity.export']({ format })))?.value ?? null;
       },
 
       dragNode(hostId, nodeId, position) {
