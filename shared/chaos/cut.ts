@@ -30,6 +30,11 @@ export interface Flow {
 
 export const ALL: Scope = { kind: 'all' };
 
+/** Code-unit order: the same on every machine, whatever its locale (plans must be too). */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class CutError extends Error {
   override readonly name = 'CutError';
 }
@@ -105,7 +110,7 @@ export function cutsFromFlows(flows: Iterable<Flow>): Cut[] {
       out.push({ from, to, direction: 'both', scope: f.scope });
     } else out.push({ from: f.src, to: f.dst, direction: 'one-way', scope: f.scope });
   }
-  return out.sort((a, b) => cutKey(a).localeCompare(cutKey(b)));
+  return out.sort((a, b) => compareText(cutKey(a), cutKey(b)));
 }
 
 /** The same cuts in canonical form (duplicates and overlaps merged). */

@@ -25,7 +25,7 @@ import {
   macAddress,
   type Uuid,
 } from '../libvirt/values';
-import { type Flow, parseScopeLabel, type Scope, scopeLabel } from './cut';
+import { compareText, type Flow, parseScopeLabel, type Scope, scopeLabel } from './cut';
 import { dropFilterName, PEER_VARIABLE, parseOurName, type RuleDirection } from './naming';
 
 /** Drop rules come before anything else in the port's chains (clean-traffic's start at -810). */
@@ -105,7 +105,7 @@ export function compositeFilter(
       filter: dropFilterName(g.direction, g.scope),
       parameters: [...g.peers].sort().map((value) => ({ name: PEER_VARIABLE, value })),
     }))
-    .sort((a, b) => a.filter.localeCompare(b.filter));
+    .sort((a, b) => compareText(a.filter, b.filter));
   return {
     name,
     ...(uuid ? { uuid } : {}),

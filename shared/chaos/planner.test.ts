@@ -587,6 +587,76 @@ describe('planning on the 3-guest lab', () => {
     ).toBe('invalid-cut');
   });
 
+  it('re-applies a cut after its guest restarted on a new port, and heals to the restarted state', () => {
+    const { sim, ports } = labHost(true);
+    const [n1, n2, n3] = ports.map((p) => p.mac) as [MacAddress, MacAddress, MacAddress];
+    const cuts = partitionToCuts([[n1], [n2, n3]]);
+    sim.applyAll(planCuts(sim.snapshot(ports), cuts).operations);
+    expect(listActiveCuts(sim.snapshot(ports))[0]?.enforcedOn).toEqual(['vnet0']);
+
+    // lab-node1 is destroyed and started again: its API-made binding is gone, libvirt binds the
+    // new port from the domain XML (clean-traffic), and the tap is another vnet.
+    sim.dropBindingsOf('vnet0');
+    const g1 = ports[0] as GuestPort;
+    sim.createBinding(
+      buildBindingXml({
+        owner: g1.guest,
+        portdev: portDev('vnet7'),
+        mac: g1.mac,
+        filterref: {
+          filter: filterName('clean-traffic'),
+          parameters: [{ name: 'IP', value: '192.168.77.11' }],
+        },
+      }),
+    );
+    const restarted = [{ ...g1, portdev: portDev('vnet7') }, ...ports.slice(1)];
+    const afterRestart = sim.allBindingXml();
+    expect(listActiveCuts(sim.snapshot(restarted))).toEqual([]);
+
+    const again = planCuts(sim.snapshot(restarted), cuts);
+    expect(again.portsTouched).toEqual(['vnet7']);
+    // The composite left behind is reused as it is; only the binding is swapped.
+    expect(again.operations.map((o) => `${o.kind} ${o.target}`)).toEqual([
+      'delete-binding vnet7',
+      'create-binding vnet7',
+    ]);
+    sim.applyAll(again.operations);
+    expectExactlyCut(sim, restarted, cuts);
+    sim.applyAll(planHeal(sim.snapshot(restarted)).operations);
+    expect(sim.allBindingXml()).toEqual(afterRestart);
+    expect(Object.keys(sim.allFilterXml()).filter(isOurs)).toEqual([]);
+  });
+
+  it('cleans up after a restarted guest whose cut is no longer wanted, without touching its port', () => {
+    const { sim, ports } = labHost(true);
+    const [n1, n2] = ports.map((p) => p.mac) as [MacAddress, MacAddress];
+    sim.applyAll(
+      planCuts(sim.snapshot(ports), [
+        { from: n1, to: n2, direction: 'both', scope: { kind: 'all' } },
+      ]).operations,
+    );
+    const port = listActiveCuts(sim.snapshot(ports))[0]?.enforcedOn[0] as PortDev;
+    const i = ports.findIndex((p) => p.portdev === port);
+    const g = ports[i] as GuestPort;
+    sim.dropBindingsOf(port);
+    sim.createBinding(
+      buildBindingXml({
+        owner: g.guest,
+        portdev: port,
+        mac: g.mac,
+        filterref: {
+          filter: filterName('clean-traffic'),
+          parameters: [{ name: 'IP', value: `192.168.77.1${i + 1}` }],
+        },
+      }),
+    );
+    const heal = planHeal(sim.snapshot(ports));
+    expect(heal.portsTouched).toEqual([]);
+    expect(heal.operations.every((o) => o.kind === 'undefine-filter')).toBe(true);
+    sim.applyAll(heal.operations);
+    expect(Object.keys(sim.allFilterXml()).filter(isOurs)).toEqual([]);
+  });
+
   it('defers a cut between two stopped guests and enforces one with a running end', () => {
     const guests: GuestSpec[] = [1, 2, 3].map((n) => ({
       name: `g${n}`,

@@ -27,6 +27,7 @@ import { vertexCover } from './cover';
 import {
   type Cut,
   CutError,
+  compareText,
   cutsFromFlows,
   describeCut,
   type Flow,
@@ -370,7 +371,7 @@ export function planCuts(
       if (desiredFlows.has(flowKey(ruleFlow(v.mac, r)))) finalOf(v.mac).set(ruleKey(r), r);
   const pending = [...desiredFlows.values()]
     .filter((f) => !enforced.has(flowKey(f)))
-    .sort((x, y) => flowKey(x).localeCompare(flowKey(y)));
+    .sort((x, y) => compareText(flowKey(x), flowKey(y)));
   const pairChoice = new Map<string, MacAddress>();
   for (const f of pending) {
     const [a, b] = f.src < f.dst ? [f.src, f.dst] : [f.dst, f.src];
@@ -401,9 +402,9 @@ export function planCuts(
 
   const views = [...host.views.values()].sort(
     (x, y) =>
-      x.owner.name.localeCompare(y.owner.name) ||
-      x.mac.localeCompare(y.mac) ||
-      x.portdev.localeCompare(y.portdev),
+      compareText(x.owner.name, y.owner.name) ||
+      compareText(x.mac, y.mac) ||
+      compareText(x.portdev, y.portdev),
   );
   for (const v of views) {
     const want = final.get(v.mac) ?? new Map<string, PortRule>();
@@ -495,7 +496,7 @@ export function planCuts(
     if (!rules) continue;
     for (const r of rules.values()) neededDrops.set(dropFilterName(r.direction, r.scope), r);
   }
-  for (const [dropName, r] of [...neededDrops].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [dropName, r] of [...neededDrops].sort(([a], [b]) => compareText(a, b))) {
     const op = defineIfNeeded(
       host.filters.get(dropName),
       dropFilter(r.direction, r.scope),
@@ -503,18 +504,25 @@ export function planCuts(
     );
     if (op) ops.push(op);
   }
+  for (const b of host.stale)
+    ops.push({
+      kind: 'delete-binding',
+      target: b.portdev,
+      xml: serializeXml(b.xml),
+      description: `delete ${b.portdev}'s leftover binding (${b.filterref.filter}): ${b.owner.name} no longer has that port`,
+    });
   ops.push(...portOps);
   const composites = [...undefineLater, ...host.strayComposites].filter(
     (f) => !liveComposites.has(f.name),
   );
-  for (const f of composites.sort((a, b) => a.name.localeCompare(b.name)))
+  for (const f of composites.sort((a, b) => compareText(a.name, b.name)))
     ops.push({
       kind: 'undefine-filter',
       target: f.name,
       xml: serializeXml(f.xml),
       description: `undefine ${f.name}: no port uses it any more`,
     });
-  for (const f of [...host.filters.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const f of [...host.filters.values()].sort((a, b) => compareText(a.name, b.name))) {
     if (parseOurName(f.name)?.kind !== 'drop' || neededDrops.has(f.name)) continue;
     ops.push({
       kind: 'undefine-filter',
