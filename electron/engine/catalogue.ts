@@ -1,7 +1,16 @@
 // The engine's one link to the preset catalogue in shared/protection.
 import type { FilterParameter, Preset } from '../../shared/api';
 import type { PresetRecogniser } from '../../shared/inventory/classify';
-import type { FilterDef, FilterRef } from '../../shared/libvirt';
+import type { Cidr, FilterDef, FilterRef } from '../../shared/libvirt';
+import {
+  isPresetFilter,
+  PRESETS,
+  ProtectionError,
+  presetFilterRef,
+  presetFilters,
+  recognisePreset,
+} from '../../shared/protection';
+import { engineError } from './errors';
 
 export interface Catalogue extends PresetRecogniser {
   presets(): Preset[];
@@ -9,15 +18,36 @@ export interface Catalogue extends PresetRecogniser {
   filterRef(
     presetId: string,
     parameters: readonly FilterParameter[],
-    known: { mac: string; ips: readonly string[] },
+    known: { ips: readonly string[]; subnets: readonly string[] },
   ): { ref: FilterRef; filters: FilterDef[] };
 }
 
 export const catalogue: Catalogue = {
-  presets: () => [],
-  recognise: () => null,
-  isPresetFilter: () => false,
-  filterRef: (presetId) => {
-    throw new Error(`preset ${presetId}: the preset catalogue is not wired yet`);
+  presets: () =>
+    PRESETS.map((p) => ({
+      id: p.id,
+      label: p.label,
+      description: p.description,
+      filter: p.filter,
+      isDefault: p.isDefault,
+      parameters: p.parameters.map((x) => ({ ...x })),
+    })),
+  recognise: (ref) => recognisePreset(ref),
+  isPresetFilter: (name) => isPresetFilter(name),
+  filterRef(presetId, parameters, known) {
+    if (!PRESETS.some((p) => p.id === presetId))
+      throw engineError('not-found', `no preset '${presetId}'`, "see 'kvm-chaos presets'");
+    try {
+      return {
+        ref: presetFilterRef(presetId, parameters, {
+          ips: known.ips,
+          subnets: known.subnets as Cidr[],
+        }),
+        filters: presetFilters(presetId),
+      };
+    } catch (e) {
+      if (e instanceof ProtectionError) throw engineError('invalid-request', e.message);
+      throw e;
+    }
   },
 };

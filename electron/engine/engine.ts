@@ -171,6 +171,11 @@ export class ChaosEngine implements Engine {
         );
       },
       afterRefresh: (s, why) => this.afterRefresh(s, why),
+      domainEvent: (s, uuid, event) => {
+        // A guest going down loses its port's bindings; remember it, so its cuts come back.
+        if (event === 'stopped' || event === 'crashed' || event === 'shutdown')
+          this.stateOf(s.id).restarting.add(uuid);
+      },
       bindingPollMs: this.options.bindingPollMs ?? 3000,
     });
     this.sessions.set(profile.id, session);
@@ -498,6 +503,8 @@ export class ChaosEngine implements Engine {
       dryRun,
       desired: (held) => {
         healed = held.filter(drop);
+        // No longer wanted from here on: a guest restarting meanwhile must not bring them back.
+        if (!dryRun) for (const c of healed) st.wanted.delete(cutKey(c));
         return held.filter((c) => !drop(c));
       },
       healing: keys,
@@ -723,7 +730,7 @@ export class ChaosEngine implements Engine {
 
   // ---- guests restarting ------------------------------------------------------------------------
 
-  private afterRefresh(s: HostSession, why: RefreshReason) {
+  private afterRefresh(s: HostSession, _why: RefreshReason) {
     const st = this.stateOf(s.id);
     if (st.wanted.size === 0 || !s.parsed) return;
     const parsed = s.parsed;
@@ -731,15 +738,21 @@ export class ChaosEngine implements Engine {
     const uuidOfMac = new Map<string, string>();
     for (const { domain } of parsed.domains)
       for (const nic of domain.interfaces) if (nic.mac) uuidOfMac.set(nic.mac, domain.uuid);
-    if (
-      why.kind === 'domain' &&
-      (why.event === 'stopped' || why.event === 'crashed' || why.event === 'shutdown')
-    )
-      st.restarting.add(why.uuid);
     const held = new Set(
       s.inventory?.cuts.filter((c) => c.state !== 'applying').map((c) => cutKey(toPlannerCut(c))) ??
         [],
     );
+    // A restarted guest whose wanted cuts are all held again needs no more watching.
+    for (const uuid of st.restarting)
+      if (
+        running.get(uuid) &&
+        ![...st.wanted].some(
+          ([k, c]) =>
+            !held.has(k) &&
+            flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
+        )
+      )
+        st.restarting.delete(uuid);
     const missing = [...st.wanted].filter(([k]) => !held.has(k) && !st.notes.has(k));
     const toRestore: Cut[] = [];
     for (const [key, cut] of missing) {

@@ -32,6 +32,8 @@ export interface SessionDeps {
   cutsOf(session: HostSession, parsed: ParsedHost): ActiveCut[];
   /** Called after every re-read, for re-applying cuts of restarted guests. */
   afterRefresh(session: HostSession, why: RefreshReason): void;
+  /** Every domain lifecycle event as it arrives (events are batched before the re-read). */
+  domainEvent(session: HostSession, uuid: string, event: string): void;
   bindingPollMs: number;
 }
 
@@ -197,6 +199,7 @@ export class HostSession {
 
   /** Events come in bursts (stopped, undefined...): batch them briefly, then re-read those guests. */
   private scheduleDomainRefresh(uuid: string, event: string) {
+    this.deps.domainEvent(this, uuid, event);
     this.pendingDomains.set(uuid, event);
     clearTimeout(this.domainTimer);
     this.domainTimer = setTimeout(() => void this.flushDomainRefresh().catch(() => {}), 100);

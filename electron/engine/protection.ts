@@ -73,9 +73,10 @@ export function protectionChange(
     const known = inv.guests
       .find((g) => g.id === guestId)
       ?.interfaces.find((i) => i.mac === mac.toLowerCase());
+    const segment = inv.segments.find((x) => x.id === known?.segmentId);
     const made = catalogue.filterRef(preset.presetId, preset.parameters, {
-      mac: mac.toLowerCase(),
       ips: (known?.ips ?? []).map((ip) => ip.address),
+      subnets: segment?.cidrs ?? [],
     });
     ref = made.ref;
     for (const f of made.filters) defines.push(defineIfChanged(parsed, f));
