@@ -96,7 +96,12 @@ describe('host keys', () => {
     const asked: UnknownHostKey[] = [];
 
     const rejected = await failureOf(
-      hostnameVia(uri, { onUnknownHostKey: (info) => (asked.push(info), 'reject') }),
+      hostnameVia(uri, {
+        onUnknownHostKey: (info) => {
+          asked.push(info);
+          return 'reject';
+        },
+      }),
     );
     expect(rejected).toMatchObject({ code: 'host-key-unknown' });
     expect(asked[0]).toMatchObject({
@@ -138,12 +143,22 @@ describe('client keys', () => {
     const uri = labSshUri(state, { key });
 
     const asks: PassphraseRequest[] = [];
-    await hostnameVia(uri, { passphrase: (req) => (asks.push(req), 'lab secret') });
+    await hostnameVia(uri, {
+      passphrase: (req) => {
+        asks.push(req);
+        return 'lab secret';
+      },
+    });
     expect(asks).toEqual([{ keyFile: key, attempt: 1 }]);
 
     const wrong: number[] = [];
     const err = await failureOf(
-      hostnameVia(uri, { passphrase: (req) => (wrong.push(req.attempt), 'not it') }),
+      hostnameVia(uri, {
+        passphrase: (req) => {
+          wrong.push(req.attempt);
+          return 'not it';
+        },
+      }),
     );
     expect(err).toMatchObject({ code: 'auth-failed' });
     expect(wrong).toEqual([1, 2, 3]);
