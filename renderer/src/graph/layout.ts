@@ -9,7 +9,7 @@ import type { GraphModel } from './model';
 export type XY = { x: number; y: number };
 export type Size = { width: number; height: number };
 
-export const HOST_SIZE: Size = { width: 280, height: 64 };
+export const HOST_SIZE: Size = { width: 330, height: 64 };
 export const SEGMENT_SIZE: Size = { width: 190, height: 60 };
 export const GUEST_WIDTH = 264;
 const GUEST_HEADER = 44;
