@@ -21,6 +21,8 @@ export const paths = {
   labJson: join(STATE_DIR, 'lab.json'),
   clientKey: join(STATE_DIR, 'id_ed25519'),
   knownHosts: join(STATE_DIR, 'known_hosts'),
+  /** ssh for virsh's qemu+ssh (libvirt ignores known_hosts= with the ssh binary). */
+  sshWrapper: join(STATE_DIR, 'ssh'),
   authorizedKeys: join(STATE_DIR, 'authorized_keys'),
   sshdConfig: join(STATE_DIR, 'sshd_config'),
   sshdHostKey: join(STATE_DIR, 'ssh_host_ed25519_key'),

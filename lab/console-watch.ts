@@ -61,17 +61,34 @@ export class ConsoleWatch {
   }
 
   /**
-   * The first round, seen from now on, in which `from -> to` over `protocol` failed. icmp/tcp
-   * are read on the sender's console, udp and spoof probes on the receiver's.
+   * The first of `consecutive` rounds in a row, seen from now on, in which `from -> to` over
+   * `protocol` failed (one lost datagram is noise; a cut holds). icmp/tcp are read on the
+   * sender's console, udp and spoof probes on the receiver's.
    */
-  nextDrop(from: number, to: number, protocol: Protocol, timeoutMs = 30_000) {
+  async nextDrop(
+    from: number,
+    to: number,
+    protocol: Protocol,
+    timeoutMs = 30_000,
+    consecutive = 2,
+  ) {
     const senderMeasured = protocol === 'icmp' || protocol === 'tcp';
     const observer = senderMeasured ? from : to;
     const peer = senderMeasured ? to : from;
-    return this.next(
-      (r) => r.round.node === observer && r.round.masks[protocol][peer - 1] === '0',
-      timeoutMs,
-    );
+    let first: StampedRound | null = null;
+    let run = 0;
+    await this.next((r) => {
+      if (r.round.node !== observer) return false;
+      if (r.round.masks[protocol][peer - 1] !== '0') {
+        run = 0;
+        first = null;
+        return false;
+      }
+      if (run === 0) first = r;
+      run++;
+      return run >= consecutive;
+    }, timeoutMs);
+    return first as unknown as StampedRound;
   }
 
   private async poll(): Promise<void> {

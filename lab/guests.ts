@@ -87,7 +87,11 @@ export function domainXml(
   };
   // The description carries a digest of everything above, so `up` can tell whether a running
   // guest booted with the configuration it would define now.
-  const digest = createHash('sha256').update(JSON.stringify(body)).update(imageHash).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(JSON.stringify(body))
+    .update(imageHash)
+    .digest('hex')
+    .slice(0, 16);
   body.description = `kvm-chaos lab guest; config ${digest}`;
   // Redefining an existing domain must keep its uuid, or libvirt refuses the name.
   return xml.build({ domain: uuid ? { uuid, ...body } : body });
@@ -150,7 +154,11 @@ export async function destroy(name: string): Promise<void> {
   await virsh(['destroy', name]).catch(() => undefined);
 }
 
-export async function ensureGuests(count: number, accel: Accel, imageHash: string): Promise<string[]> {
+export async function ensureGuests(
+  count: number,
+  accel: Accel,
+  imageHash: string,
+): Promise<string[]> {
   const changed: string[] = [];
   const existing = await listDomains();
   // Guests beyond the wanted count (from an earlier, larger lab) go.

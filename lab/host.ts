@@ -172,6 +172,11 @@ export async function startSshd(): Promise<void> {
   await writeFile(paths.authorizedKeys, `${clientPub} kvm-chaos-lab-client\n`, { mode: 0o600 });
   await writeFile(paths.knownHosts, `[${SSH_HOST}]:${SSH_PORT} ${hostPub}\n`, { mode: 0o644 });
   await writeFile(paths.sshdConfig, SSHD_CONFIG);
+  await writeFile(
+    paths.sshWrapper,
+    `#!/bin/sh\n# ssh that trusts the lab's own host key only (virsh -c 'qemu+ssh://...?command=this').\nexec ssh -o UserKnownHostsFile=${paths.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes "$@"\n`,
+    { mode: 0o755 },
+  );
   await mkdir('/run/sshd', { recursive: true });
   await ensureDaemon('sshd', paths.sshdPid, () =>
     runInNs('/usr/sbin/sshd', ['-f', paths.sshdConfig]),

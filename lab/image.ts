@@ -83,7 +83,13 @@ export async function buildImage(log: (s: string) => void): Promise<GuestImage> 
   if (existsSync(paths.imageStamp) && existsSync(paths.kernel) && existsSync(paths.initrd)) {
     const stamp = JSON.parse(await readFile(paths.imageStamp, 'utf8')) as { hash?: string };
     if (stamp.hash === hash)
-      return { hash, kernel: paths.kernel, initrd: paths.initrd, kernelPackage: pkg, rebuilt: false };
+      return {
+        hash,
+        kernel: paths.kernel,
+        initrd: paths.initrd,
+        kernelPackage: pkg,
+        rebuilt: false,
+      };
   }
   log(`building guest image from ${pkg}, busybox-static and the probe`);
   const root = await unpackKernel(pkg);

@@ -46,8 +46,10 @@ export interface LabState {
   bridge: string;
   accel: Accel;
   ssh: { host: string; port: number; user: string; key: string; knownHosts: string };
-  /** A libvirt URI our client and virsh accept for the lab over its sshd. */
+  /** A libvirt URI for our client over the lab's sshd (known_hosts= is ours to read). */
   sshUri: string;
+  /** The same for virsh, whose OpenSSH ignores known_hosts=: an ssh wrapper checks the key. */
+  virshUri: string;
   guests: (LabGuest & { console: string })[];
 }
 
@@ -111,6 +113,7 @@ export async function up(
       knownHosts: paths.knownHosts,
     },
     sshUri: `qemu+ssh://root@${SSH_HOST}:${SSH_PORT}/system?keyfile=${paths.clientKey}&known_hosts=${paths.knownHosts}`,
+    virshUri: `qemu+ssh://root@${SSH_HOST}:${SSH_PORT}/system?keyfile=${paths.clientKey}&command=${paths.sshWrapper}`,
     guests: plan.map((g) => ({ ...g, console: paths.console(g.name) })),
   };
   await phase('boot', async () => {
