@@ -78,13 +78,25 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
   const selected = useChaos(
     useCallback((s: ChaosState) => s.selectedGuestIds.includes(id as never), [id]),
   );
+  const hostState = useChaos(
+    useCallback(
+      (s: ChaosState) => {
+        const hostId = selectIndexes(s).guests.get(id)?.hostId;
+        return hostId ? selectIndexes(s).hosts.get(hostId)?.summary?.status.state : undefined;
+      },
+      [id],
+    ),
+  );
   if (!guest) return null;
   const { name, state, interfaces } = guest.guest;
+  // While its host is not connected, a guest shows what was last read, greyed out.
+  const stale = hostState !== undefined && hostState !== 'connected';
   return (
     <div
       className={`node guest guest--${state} ${selected ? 'is-selected' : ''} ${
         guest.protection === 'unprotected' ? 'guest--exposed' : ''
-      }`}
+      } ${stale ? 'guest--stale' : ''}`}
+      title={stale ? `last known state: the host is ${hostState}` : undefined}
       data-testid="guest-node"
       data-guest-name={name}
       data-state={state}
