@@ -152,6 +152,80 @@ describe('cuts through the service API', () => {
     expect(await bindingXmls()).toEqual(original);
   });
 
+  it('keeps clean-traffic working on a cut port, and heal restores its binding exactly', async () => {
+    const g3 = await lab.guest('lab-node3');
+    const mac3 = g3.interfaces[0]?.mac as string;
+    const spoofed = (to: string) =>
+      (['macspoof', 'ipspoof'] as const).map((protocol) => ({ from: 'lab-node3', to, protocol }));
+    const spoofFlows = (m: Parameters<typeof holds>[0], reach: boolean, to: string[]) =>
+      holds(
+        m,
+        to.flatMap(spoofed).map((f) => ({ ...f, reach })),
+      );
+    // Forged frames from node3 get through while it is unprotected: the probe is honest.
+    await waitForMatrix((m) => spoofFlows(m, true, ['lab-node1', 'lab-node2']), {
+      state: lab.lab,
+      what: 'spoofed frames arriving',
+    });
+
+    unwrap(
+      await lab.engine['protection.set']({
+        guestId: g3.id,
+        mac: mac3,
+        presetId: 'clean-traffic',
+        parameters: [],
+      }),
+    );
+    const port = (await lab.guest('lab-node3')).interfaces[0]?.portdev as string;
+    const protectedXml = (await bindingXmls()).get(port);
+    expect(protectedXml).toContain("<filterref filter='clean-traffic'>");
+    expect(protectedXml).toContain("<parameter name='IP' value='192.168.77.13'/>");
+    expect((await lab.guest('lab-node3')).interfaces[0]?.protection).toMatchObject({
+      kind: 'preset',
+      presetId: 'clean-traffic',
+    });
+    await waitForMatrix(
+      (m) =>
+        spoofFlows(m, false, ['lab-node1', 'lab-node2']) && holds(m, exactlyCut(lab.lab, P, [])),
+      { state: lab.lab, what: 'spoofing from node3 blocked, all else flowing' },
+    );
+
+    const g1 = await lab.guest('lab-node1');
+    unwrap(
+      await lab.engine['chaos.apply']({
+        cuts: [
+          {
+            from: { guestId: g3.id, mac: mac3 },
+            to: { guestId: g1.id, mac: g1.interfaces[0]?.mac as string },
+            direction: 'both',
+            scope: { kind: 'all' },
+          },
+        ],
+      }),
+    );
+    await expectFlows(dropped('lab-node3', 'lab-node1', 'both'), 'node3 <-> node1 cut');
+    await waitForMatrix((m) => spoofFlows(m, false, ['lab-node2']), {
+      state: lab.lab,
+      what: 'spoofing still blocked during the cut',
+    });
+
+    unwrap(await lab.engine['chaos.heal']({ all: true }));
+    await waitForMatrix(
+      (m) =>
+        holds(m, exactlyCut(lab.lab, P, [])) && spoofFlows(m, false, ['lab-node1', 'lab-node2']),
+      { state: lab.lab, what: 'healed, spoofing still blocked' },
+    );
+    expect((await bindingXmls()).get(port)).toBe(protectedXml);
+    expect(await ourFilters()).toEqual([]);
+
+    unwrap(await lab.engine['protection.clear']({ guestId: g3.id, mac: mac3 }));
+    await waitForMatrix((m) => spoofFlows(m, true, ['lab-node1', 'lab-node2']), {
+      state: lab.lab,
+      what: 'unprotected again',
+    });
+    expect(await bindingXmls()).toEqual(original);
+  });
+
   it('re-applies a cut when its guest is destroyed and started again', async () => {
     const [a, b] = [await lab.guest('lab-node1'), await lab.guest('lab-node2')];
     const end = (g: typeof a) => ({ guestId: g.id, mac: g.interfaces[0]?.mac as string });

@@ -28,6 +28,7 @@ import {
   type Unsubscribe,
 } from '../../shared/api';
 import { type Cut, CutError, cutKey, flowsOf } from '../../shared/chaos/cut';
+import { isOurs } from '../../shared/chaos/naming';
 import { listActiveCuts, PlanError, planCuts } from '../../shared/chaos/planner';
 import {
   bridge,
@@ -730,7 +731,37 @@ export class ChaosEngine implements Engine {
 
   // ---- guests restarting ------------------------------------------------------------------------
 
+  private cleaning = new Set<HostId>();
+
+  /**
+   * libvirt 9.0 keeps our bindings when their guest is destroyed, and a restarted guest can get
+   * the same tap name back. Delete such leftovers as soon as the guest is down, so a restart
+   * always finds its cuts gone and puts them back on a fresh binding ('re-applied').
+   */
+  private removeLeftovers(s: HostSession) {
+    const parsed = s.parsed;
+    if (!parsed || this.cleaning.has(s.id)) return;
+    const ports = new Set<string>();
+    for (const { domain } of parsed.domains)
+      if (domain.active) for (const nic of domain.interfaces) if (nic.target) ports.add(nic.target);
+    const leftovers = parsed.bindings.filter(
+      (b) => isOurs(b.binding.filterref.filter) && !ports.has(b.binding.portdev),
+    );
+    if (leftovers.length === 0) return;
+    this.cleaning.add(s.id);
+    void this.change(s, {
+      kind: 'heal',
+      applyId: randomUUID() as ApplyId,
+      summary: `remove ${leftovers.length} leftover binding(s) of stopped guests`,
+      dryRun: false,
+      desired: (held) => held,
+    })
+      .catch(() => {})
+      .finally(() => this.cleaning.delete(s.id));
+  }
+
   private afterRefresh(s: HostSession, _why: RefreshReason) {
+    this.removeLeftovers(s);
     const st = this.stateOf(s.id);
     if (st.wanted.size === 0 || !s.parsed) return;
     const parsed = s.parsed;
