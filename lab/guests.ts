@@ -121,10 +121,9 @@ export async function ensureNetwork(guests: readonly LabGuest[]): Promise<'kept'
     () => null,
   );
   const matches =
-    defined !== null &&
-    defined.includes(`name='${BRIDGE_NAME}'`) &&
-    guests.every((g) => defined.includes(`mac='${g.mac}'`)) &&
-    (defined.match(/<host /g) ?? []).length === guests.length;
+    !!defined?.includes(`name='${BRIDGE_NAME}'`) &&
+    guests.every((g) => defined?.includes(`mac='${g.mac}'`)) &&
+    (defined?.match(/<host /g) ?? []).length === guests.length;
   if (!matches) {
     // Guests on the network must be stopped before it is replaced.
     for (const d of await listDomains()) if (isLabGuest(d.name) && d.running) await destroy(d.name);

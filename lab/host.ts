@@ -8,7 +8,8 @@ import { LabError, run, runInNs, sleep, succeeds } from './run';
 export async function missingPackages(): Promise<string[]> {
   const missing: string[] = [];
   for (const pkg of DEBIAN_PACKAGES) {
-    const ok = await run('dpkg-query', ['-W', '-f=${Status}', pkg]).then(
+    // dpkg-query's own format syntax, not a template: ${Status} is for dpkg to expand.
+    const ok = await run('dpkg-query', ['-W', `-f=${'$'}{Status}`, pkg]).then(
       (r) => r.stdout.includes('install ok installed'),
       () => false,
     );

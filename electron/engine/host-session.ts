@@ -82,7 +82,7 @@ export class HostSession {
 
   /** The libvirt connection, or a not-connected error that says so. */
   libvirt(): LibvirtConnection {
-    if (!this.conn || this.conn.state.state !== 'connected')
+    if (this.conn?.state.state !== 'connected' || !this.conn)
       throw engineError(
         'not-connected',
         `${this.profile.label} is not connected (${this.status.state})`,
