@@ -23,6 +23,11 @@ if (!canRunLab) {
   process.exit(run('npx', ['vitest', 'run', '--project', 'unit', ...args]));
 }
 
+// The e2e suites drive the built UI.
+if (run('npx', ['vite', 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 'error']) !== 0) {
+  console.error('test: the UI did not build; no test ran');
+  process.exit(1);
+}
 const upCode = run('npx', ['tsx', 'lab/cli.ts', 'up']);
 if (upCode !== 0) {
   console.error('test: the lab did not come up (see above); no test ran');
