@@ -1,0 +1,110 @@
+// The graph as a user meets it: guests, the links between them, the toolbar, and the knife
+// driven by the real mouse (pointer down, moves in steps, up) over the canvas.
+import type { Locator, Page } from 'playwright-core';
+
+export type Point = { x: number; y: number };
+
+/** Where a link is drawn on screen: its middle and its direction from data-a to data-b. */
+export type LinkGeometry = { a: string; b: string; middle: Point; along: Point; normal: Point };
+
+export class GraphPage {
+  constructor(readonly page: Page) {}
+
+  async open(url: string, guests: readonly string[]): Promise<void> {
+    await this.page.goto(url);
+    for (const g of guests) await this.guest(g).waitFor({ state: 'visible', timeout: 30_000 });
+    // Every pair's link is drawn once the nodes are measured.
+    const pairs = (guests.length * (guests.length - 1)) / 2;
+    await this.page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="link"]').length >= n,
+      pairs,
+      { timeout: 30_000 },
+    );
+  }
+
+  guest(name: string): Locator {
+    return this.page.locator(`[data-testid="guest-node"][data-guest-name="${name}"]`);
+  }
+
+  link(x: string, y: string): Locator {
+    return this.page.locator(
+      `[data-testid="link"][data-a="${x}"][data-b="${y}"], [data-testid="link"][data-a="${y}"][data-b="${x}"]`,
+    );
+  }
+
+  links(): Locator {
+    return this.page.getByTestId('link');
+  }
+
+  button(testId: string): Locator {
+    return this.page.getByTestId(testId);
+  }
+
+  async pickKnife(): Promise<void> {
+    const knife = this.button('tool-knife');
+    if ((await knife.getAttribute('aria-pressed')) !== 'true') await knife.click();
+  }
+
+  async pickSelect(): Promise<void> {
+    await this.button('tool-select').click();
+  }
+
+  async setScope(label: 'All' | 'UDP' | 'TCP' | 'ICMP' | 'IPv4'): Promise<void> {
+    await this.page
+      .getByTestId('scope-picker')
+      .getByRole('button', { name: label, exact: true })
+      .click();
+  }
+
+  async setOneWay(on: boolean): Promise<void> {
+    const toggle = this.button('one-way');
+    if (((await toggle.getAttribute('aria-pressed')) === 'true') !== on) await toggle.click();
+  }
+
+  async healAll(): Promise<void> {
+    await this.button('heal-all').click();
+  }
+
+  /** The link's drawn path, read from the SVG in screen (client) coordinates. */
+  async linkGeometry(x: string, y: string): Promise<LinkGeometry> {
+    return this.link(x, y).evaluate((el) => {
+      const path = el as SVGPathElement;
+      const ctm = path.getScreenCTM();
+      if (!ctm) throw new Error('the link is not rendered');
+      const total = path.getTotalLength();
+      const at = (t: number) => {
+        const p = path.getPointAtLength(total * t);
+        const s = new DOMPoint(p.x, p.y).matrixTransform(ctm);
+        return { x: s.x, y: s.y };
+      };
+      const [before, middle, after] = [at(0.45), at(0.5), at(0.55)];
+      const dx = after.x - before.x;
+      const dy = after.y - before.y;
+      const len = Math.hypot(dx, dy) || 1;
+      return {
+        a: path.dataset.a ?? '',
+        b: path.dataset.b ?? '',
+        middle,
+        along: { x: dx / len, y: dy / len },
+        normal: { x: -dy / len, y: dx / len },
+      };
+    });
+  }
+
+  /**
+   * A real stroke: mouse down at the first point, moves through the others in small steps,
+   * `whileDown` runs before the button is released (to look at the knife's preview).
+   */
+  async stroke(points: readonly Point[], whileDown?: () => Promise<void>): Promise<void> {
+    const [first, ...rest] = points;
+    if (!first) throw new Error('a stroke needs points');
+    const { mouse } = this.page;
+    await mouse.move(first.x, first.y);
+    await mouse.down();
+    for (const p of rest) await mouse.move(p.x, p.y, { steps: 8 });
+    await whileDown?.();
+    await mouse.up();
+  }
+}
+
+export const add = (p: Point, q: Point, k = 1): Point => ({ x: p.x + q.x * k, y: p.y + q.y * k });

@@ -1,0 +1,37 @@
+// The side panel's tabs: the guest panel (protection per interface) and the binding inspector.
+import type { Locator, Page } from 'playwright-core';
+
+export class SidePanelPage {
+  constructor(readonly page: Page) {}
+
+  async tab(name: 'inspector' | 'guest' | 'connections' | 'activity'): Promise<void> {
+    await this.page.getByTestId(`tab-${name}`).click();
+  }
+
+  /** The protection fieldset of one interface in the guest panel. */
+  interfaceProtection(mac: string): Locator {
+    return this.page.locator(`[data-testid="interface-protection"][data-mac="${mac}"]`);
+  }
+
+  async applyProtection(mac: string, presetLabel: RegExp): Promise<void> {
+    const box = this.interfaceProtection(mac);
+    await box.getByRole('radio', { name: presetLabel }).check();
+    await box.getByTestId('apply-protection').click();
+  }
+
+  async clearProtection(mac: string): Promise<void> {
+    await this.interfaceProtection(mac).getByTestId('clear-protection').click();
+  }
+
+  portRow(portdev: string): Locator {
+    return this.page.locator(`[data-testid="port-row"][data-portdev="${portdev}"]`);
+  }
+
+  /** Opens a port's row in the inspector and returns its XML block. */
+  async openBindingXml(portdev: string): Promise<Locator> {
+    const row = this.portRow(portdev);
+    const head = row.locator('.port-row__head');
+    if ((await head.getAttribute('aria-expanded')) !== 'true') await head.click();
+    return row.getByTestId('binding-xml');
+  }
+}
