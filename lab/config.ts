@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 
 export const NAMESPACE = 'kvmchaos';
+/** Held by whatever changes the lab's guests or bindings (test runs, benchmarks). */
+export const LAB_LOCK = '/tmp/kvm-chaos-lab.lock';
 export const NETWORK_NAME = 'kvmchaos-lab';
 export const BRIDGE_NAME = 'kcbr0';
 export const SUBNET_PREFIX = '192.168.77';

@@ -2,7 +2,7 @@
 // already up) and runs all projects inside the lab's namespace. Elsewhere it runs the unit
 // project and says in one line why the lab suites did not run; with CI=true that is a failure.
 import { spawnSync } from 'node:child_process';
-import { NAMESPACE } from '../lab/config';
+import { LAB_LOCK, NAMESPACE } from '../lab/config';
 
 const args = process.argv.slice(2);
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -33,4 +33,7 @@ if (upCode !== 0) {
   console.error('test: the lab did not come up (see above); no test ran');
   process.exit(upCode);
 }
-process.exit(run('ip', ['netns', 'exec', NAMESPACE, 'npx', 'vitest', 'run', ...args]));
+// One lab, one test run at a time: anything else that changes the lab takes the same lock.
+process.exit(
+  run('flock', [LAB_LOCK, 'ip', 'netns', 'exec', NAMESPACE, 'npx', 'vitest', 'run', ...args]),
+);

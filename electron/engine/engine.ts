@@ -269,24 +269,19 @@ export class ChaosEngine implements Engine {
   }
 
   'hostKey.answer'(params: { promptId: string; accept: boolean }): Promise<Result<null>> {
-    return Promise.resolve(
-      this.prompts.answer(params.promptId as never, params.accept)
-        ? ok(null)
-        : failed(
-            engineError(
-              'not-found',
-              'that question is no longer open (answered elsewhere, or it timed out)',
-            ),
-          ),
-    );
+    return this.answer(params.promptId, params.accept);
   }
 
   'passphrase.answer'(params: {
     promptId: string;
     passphrase: string | null;
   }): Promise<Result<null>> {
+    return this.answer(params.promptId, params.passphrase);
+  }
+
+  private answer(promptId: string, value: unknown): Promise<Result<null>> {
     return Promise.resolve(
-      this.prompts.answer(params.promptId as never, params.passphrase)
+      this.prompts.answer(promptId as never, value)
         ? ok(null)
         : failed(
             engineError(

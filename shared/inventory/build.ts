@@ -9,6 +9,7 @@ import {
   type GuestInterface,
   type GuestIp,
   type GuestState,
+  GuestState as GuestStateSchema,
   guestId,
   type HostId,
   type HostInventory,
@@ -36,17 +37,8 @@ import {
 } from '../libvirt';
 import type { RawHostState } from './raw';
 
-/** virDomainState by number. */
-const STATES: readonly GuestState[] = [
-  'nostate',
-  'running',
-  'blocked',
-  'paused',
-  'shutdown',
-  'shutoff',
-  'crashed',
-  'pmsuspended',
-];
+/** virDomainState by number: the contract lists the states in libvirt's order. */
+const STATES: readonly GuestState[] = GuestStateSchema.options;
 
 /** How the inventory tells ours / protection / foreign apart, and which preset a filterref is. */
 export interface Classifier {
