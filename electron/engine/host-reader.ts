@@ -10,7 +10,7 @@ import type {
   RawLease,
   RawNetwork,
 } from '../../shared/inventory/raw';
-import { isNotFound } from '../libvirt/errors';
+import { isNotFound, LibvirtError } from '../libvirt/errors';
 import type { ProcedureMethods } from '../libvirt/procedures';
 import type { Domain } from '../libvirt/protocol';
 
@@ -27,6 +27,16 @@ async function unlessGone<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+/** Drivers without nwfilter support (libvirt's test driver) hold no filters and no bindings. */
+async function orNoneIfUnsupported<T>(p: Promise<T>, none: T): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof LibvirtError && e.isNoSupport()) return none;
+    throw e;
+  }
+}
+
 export async function readDomain(lv: ProcedureMethods, dom: Domain): Promise<RawDomain | null> {
   const [xml, state] = await Promise.all([
     unlessGone(lv.domainGetXmlDesc({ dom, flags: 0 })),
@@ -37,7 +47,10 @@ export async function readDomain(lv: ProcedureMethods, dom: Domain): Promise<Raw
 }
 
 export async function readBindings(lv: ProcedureMethods): Promise<RawBinding[]> {
-  const { bindings } = await lv.connectListAllNwfilterBindings({ needResults: 1, flags: 0 });
+  const { bindings } = await orNoneIfUnsupported(
+    lv.connectListAllNwfilterBindings({ needResults: 1, flags: 0 }),
+    { bindings: [], ret: 0 },
+  );
   const read = await Promise.all(
     bindings.map(async (b) => {
       const xml = await unlessGone(lv.nwfilterBindingGetXmlDesc({ nwfilter: b, flags: 0 }));
@@ -48,7 +61,10 @@ export async function readBindings(lv: ProcedureMethods): Promise<RawBinding[]> 
 }
 
 export async function readFilters(lv: ProcedureMethods): Promise<RawFilter[]> {
-  const { filters } = await lv.connectListAllNwfilters({ needResults: 1, flags: 0 });
+  const { filters } = await orNoneIfUnsupported(
+    lv.connectListAllNwfilters({ needResults: 1, flags: 0 }),
+    { filters: [], ret: 0 },
+  );
   const read = await Promise.all(
     filters.map(async (f) => {
       const xml = await unlessGone(lv.nwfilterGetXmlDesc({ nwfilter: f, flags: 0 }));
