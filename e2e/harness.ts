@@ -13,7 +13,7 @@ import { memoryProfiles } from '../electron/engine/profiles';
 import type { Engine } from '../electron/engine/types';
 import { type ChaosServer, createServer } from '../electron/server/server';
 import { type LabState, readLabState } from '../lab/lab-client';
-import { unwrap } from '../shared/api';
+import { type HostId, unwrap } from '../shared/api';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTPUT = join(ROOT, 'e2e', 'output');
@@ -42,6 +42,8 @@ export async function ensureRendererBuilt(): Promise<string> {
 export interface Harness {
   lab: LabState;
   engine: Engine;
+  /** The lab's libvirtd as the engine knows it (the local socket). */
+  hostId: HostId;
   server: ChaosServer;
   context: BrowserContext;
   page: Page;
@@ -83,6 +85,7 @@ export async function startHarness(): Promise<Harness> {
     return {
       lab,
       engine,
+      hostId: host.id,
       server,
       context,
       page,
