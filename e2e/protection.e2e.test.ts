@@ -138,6 +138,7 @@ describe('per-guest protection and the binding inspector, on the real lab', () =
     // Exactly what libvirt holds: the same text virsh prints.
     const fromVirsh = (await virsh(['nwfilter-binding-dumpxml', portdev])).stdout;
     expect(shown.trim()).toBe(fromVirsh.trim());
+    await xmlBlock.scrollIntoViewIfNeeded();
     await h.shot('08-inspector-binding-xml');
   });
 
