@@ -32,10 +32,6 @@ export class GraphPage {
     );
   }
 
-  links(): Locator {
-    return this.page.getByTestId('link');
-  }
-
   button(testId: string): Locator {
     return this.page.getByTestId(testId);
   }
