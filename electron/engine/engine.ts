@@ -861,7 +861,7 @@ export class ChaosEngine implements Engine {
     const s = this.session(parseGuestId(guestId).hostId);
     return s.exclusive(async () => {
       await s.refresh({ kind: 'operation' });
-      const change = protectionChange(s, guestId, mac, preset);
+      const change = await protectionChange(s, guestId, mac, preset);
       const parsed = s.parsed;
       if (!parsed) throw engineError('not-connected', 'host not read');
       const held = normaliseCuts(listActiveCuts(snapshotOf(parsed)));

@@ -92,8 +92,19 @@ export class HostSession {
   }
 
   /** Connects (once); resolves when connected and the inventory is read, rejects with the reason. */
-  async connect(): Promise<void> {
-    if (this.conn && this.status.state === 'connected') return;
+  private connecting: Promise<void> | null = null;
+
+  /** Connects (once: a second call while connecting waits for the same attempt). */
+  connect(): Promise<void> {
+    if (!this.connecting)
+      this.connecting = this.open().finally(() => {
+        this.connecting = null;
+      });
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    if (this.conn && this.status.state === 'connected' && this.inventory) return;
     if (this.conn) await this.conn.close();
     this.closed = false;
     const { auth, uri } = this.profile;

@@ -11,11 +11,15 @@ import {
   buildInterfaceXml,
   type FilterDef,
   type FilterRef,
+  parseDomain,
 } from '../../shared/libvirt';
 import { catalogue } from './catalogue';
 import { engineError } from './errors';
 import type { HostSession } from './host-session';
 import { AFFECT_CONFIG, AFFECT_LIVE, type Operation } from './operations';
+
+/** VIR_DOMAIN_XML_INACTIVE: the persistent definition. */
+const XML_INACTIVE = 2;
 
 export const classifier: Classifier = makeClassifier(catalogue);
 
@@ -44,12 +48,12 @@ export interface ProtectionChange {
  * the preset's own filters when it has any, then update-device live (if running) and config.
  * An IP the preset needs and the caller did not give is pinned from what the host knows.
  */
-export function protectionChange(
+export async function protectionChange(
   s: HostSession,
   guestId: GuestId,
   mac: string,
   preset: { presetId: string; parameters: FilterParameter[] } | null,
-): ProtectionChange {
+): Promise<ProtectionChange> {
   const parsed = s.parsed;
   const inv = s.inventory;
   if (!parsed || !inv)
@@ -82,25 +86,40 @@ export function protectionChange(
     for (const f of made.filters) defines.push(defineIfChanged(parsed, f));
     summary = `protect ${domain.name} (${mac}) with ${preset.presetId}`;
   }
-  const flags = AFFECT_CONFIG | (domain.active ? AFFECT_LIVE : 0);
-  const update: Operation = {
-    kind: 'update-device',
-    target: domain.name,
-    dom: { name: domain.name, uuid: domain.uuid, id: domain.id ?? -1 },
-    xml: buildInterfaceXml(nic, ref),
-    previousXml: buildInterfaceXml(nic, nic.filterref ?? null),
-    flags,
-    description: ref
-      ? `set ${domain.name}'s ${mac} filter to ${ref.filter} (${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ') || 'no parameters'}), ${domain.active ? 'live and ' : ''}persistent`
-      : `remove ${domain.name}'s ${mac} filter, ${domain.active ? 'live and ' : ''}persistent`,
-  };
+  // Live and persistent are two updates, each from its own XML: the live interface carries
+  // runtime-only parts (alias net0, the tap's target) that must not land in the definition.
+  const dom = { name: domain.name, uuid: domain.uuid, id: domain.id ?? -1 };
+  const words = (where: string) =>
+    ref
+      ? `set ${domain.name}'s ${mac} filter to ${ref.filter} (${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ') || 'no parameters'}), ${where}`
+      : `remove ${domain.name}'s ${mac} filter, ${where}`;
+  const updates: Operation[] = [];
+  if (domain.active)
+    updates.push({
+      kind: 'update-device',
+      target: domain.name,
+      dom,
+      xml: buildInterfaceXml(nic, ref),
+      previousXml: buildInterfaceXml(nic, nic.filterref ?? null),
+      flags: AFFECT_LIVE,
+      description: words('live'),
+    });
+  const inactive = parseDomain(await s.libvirt().domainGetXmlDesc({ dom, flags: XML_INACTIVE }));
+  const saved = inactive.interfaces.find((i) => i.mac === nic.mac);
+  if (saved)
+    updates.push({
+      kind: 'update-device',
+      target: domain.name,
+      dom,
+      xml: buildInterfaceXml(saved, ref),
+      previousXml: buildInterfaceXml(saved, saved.filterref ?? null),
+      flags: AFFECT_CONFIG,
+      description: words('persistent'),
+    });
   return {
     guestName: domain.name,
     portdev: domain.active ? (nic.target ?? null) : null,
-    operations: [
-      ...defines.filter((op) => op.kind !== 'undefine-filter' || op.target !== ''),
-      update,
-    ],
+    operations: [...defines, ...updates],
     summary,
   };
 }
