@@ -226,10 +226,20 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         set({ durationSeconds });
       },
       knifePreview(marks, knifeOneWay) {
-        set({
-          knifeMarks: Object.fromEntries(marks.map((m) => [m.id, { direction: m.direction }])),
-          knifeOneWay,
-        });
+        // Keep each unchanged mark's object: edges select their own mark, so only the edges
+        // whose mark changed re-render on a pointer move (hundreds are marked at scale).
+        const before = get().knifeMarks;
+        const knifeMarks = Object.fromEntries(
+          marks.map((m) => {
+            const old = before[m.id];
+            return [m.id, old?.direction === m.direction ? old : { direction: m.direction }];
+          }),
+        );
+        const same =
+          marks.length === Object.keys(before).length &&
+          marks.every((m) => before[m.id] === knifeMarks[m.id]);
+        if (same && get().knifeOneWay === knifeOneWay) return;
+        set({ knifeMarks, knifeOneWay });
       },
       knifeClear() {
         set({ knifeMarks: {}, knifeOneWay: false });
