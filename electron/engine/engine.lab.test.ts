@@ -11,6 +11,7 @@ import {
   waitForMatrix,
 } from '../../lab/lab-client';
 import { unwrap } from '../../shared/api';
+import { connect } from '../libvirt/connection';
 import { bindingXmls, type LabEngine, labEngine, ourFilters } from './lab-support';
 
 const P: Protocol[] = ['icmp', 'tcp', 'udp'];
@@ -223,6 +224,48 @@ describe('cuts through the service API', () => {
       state: lab.lab,
       what: 'unprotected again',
     });
+    expect(await bindingXmls()).toEqual(original);
+  });
+
+  it('rolls back what an apply did when libvirt refuses an operation, and says why', async () => {
+    // Another client binds the port while our apply is defining its filters, so libvirt refuses
+    // our binding (one binding per port): the apply must fail with libvirt's words and leave
+    // nothing of ours behind.
+    const g2 = await lab.guest('lab-node2');
+    const port = g2.interfaces[0]?.portdev as string;
+    const intruder = await connect('qemu:///system');
+    const foreign = `<filterbinding><owner><name>${g2.name}</name><uuid>${g2.uuid}</uuid></owner><portdev name='${port}'/><mac address='${g2.interfaces[0]?.mac}'/><filterref filter='no-mac-spoofing'/></filterbinding>`;
+    let raced: Promise<unknown> | null = null;
+    const off = lab.engine.subscribe((e) => {
+      if (e.type === 'apply.progress' && e.index === 0 && e.status === 'running' && !raced)
+        raced = intruder.nwfilterBindingCreateXml({ xml: foreign, flags: 0 });
+    });
+    try {
+      const r = await lab.engine['chaos.apply']({
+        partition: { topology: 'isolate', guestIds: [g2.id] },
+      });
+      off();
+      await raced;
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.error.code).toBe('apply-failed');
+      expect(r.error.libvirt?.message).toMatch(/already exists/);
+      expect(await ourFilters()).toEqual([]);
+      expect((await bindingXmls()).get(port)).toContain("filter='no-mac-spoofing'");
+      expect((await lab.inventory()).cuts).toEqual([]);
+      const last = unwrap(await lab.engine['activity.list']({ limit: 1 }))[0];
+      expect(last?.outcome).toBe('rolled-back');
+      await waitForMatrix((m) => holds(m, exactlyCut(lab.lab, P, [])), {
+        state: lab.lab,
+        what: 'nothing cut',
+      });
+    } finally {
+      off();
+      await intruder
+        .nwfilterBindingDelete(await intruder.nwfilterBindingLookupByPortDev(port))
+        .catch(() => {});
+      await intruder.close();
+    }
     expect(await bindingXmls()).toEqual(original);
   });
 
