@@ -35,7 +35,13 @@ export function networkXml(guests: readonly LabGuest[]): string {
         '@netmask': '255.255.255.0',
         dhcp: {
           range: { '@start': `${SUBNET_PREFIX}.100`, '@end': `${SUBNET_PREFIX}.200` },
-          host: guests.map((g) => ({ '@mac': g.mac, '@name': g.name, '@ip': g.ip })),
+          // Leases never expire: the guests ask once at boot, and a lab lives for hours.
+          host: guests.map((g) => ({
+            '@mac': g.mac,
+            '@name': g.name,
+            '@ip': g.ip,
+            lease: { '@expiry': '0' },
+          })),
         },
       },
     },
@@ -123,7 +129,8 @@ export async function ensureNetwork(guests: readonly LabGuest[]): Promise<'kept'
   const matches =
     !!defined?.includes(`name='${BRIDGE_NAME}'`) &&
     guests.every((g) => defined?.includes(`mac='${g.mac}'`)) &&
-    (defined?.match(/<host /g) ?? []).length === guests.length;
+    (defined?.match(/<host /g) ?? []).length === guests.length &&
+    (defined?.match(/<lease expiry='0'/g) ?? []).length === guests.length;
   if (!matches) {
     // Guests on the network must be stopped before it is replaced.
     for (const d of await listDomains()) if (isLabGuest(d.name) && d.running) await destroy(d.name);
