@@ -768,19 +768,25 @@ export class ChaosEngine implements Engine {
       s.inventory?.cuts.filter((c) => c.state !== 'applying').map((c) => cutKey(toPlannerCut(c))) ??
         [],
     );
-    // A restarted guest whose wanted cuts are all held again needs no more watching.
-    for (const uuid of st.restarting)
-      if (
-        running.get(uuid) &&
-        ![...st.wanted].some(
-          ([k, c]) =>
-            !held.has(k) &&
-            flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
-        )
-      )
-        st.restarting.delete(uuid);
+    // A restarted guest can get its old tap name back, and libvirt keeps our old binding on it:
+    // such a cut reads as held, but its rules predate the port. Put those on afresh too.
+    const stale: Cut[] = [];
+    for (const uuid of st.restarting) {
+      if (!running.get(uuid)) continue;
+      const ports = new Set(
+        parsed.domains
+          .find((d) => d.domain.uuid === uuid)
+          ?.domain.interfaces.flatMap((i) => (i.target ? [i.target as string] : [])) ?? [],
+      );
+      for (const c of s.inventory?.cuts ?? []) {
+        const key = cutKey(toPlannerCut(c));
+        const want = st.wanted.get(key);
+        if (want && held.has(key) && !st.notes.has(key) && c.enforcedOn.some((p) => ports.has(p)))
+          stale.push(want);
+      }
+    }
     const missing = [...st.wanted].filter(([k]) => !held.has(k) && !st.notes.has(k));
-    const toRestore: Cut[] = [];
+    const toRestore: Cut[] = [...stale];
     for (const [key, cut] of missing) {
       const ends = flowsOf(cut)
         .flatMap((f) => [f.src, f.dst])
@@ -791,6 +797,20 @@ export class ChaosEngine implements Engine {
         st.known.delete(key);
       } else if (ends.every((u) => running.get(u))) toRestore.push(cut);
     }
+    // A restarted guest whose wanted cuts all stand again needs no more watching.
+    for (const uuid of st.restarting)
+      if (
+        running.get(uuid) &&
+        !toRestore.some((c) =>
+          flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
+        ) &&
+        ![...st.wanted].some(
+          ([k, c]) =>
+            !held.has(k) &&
+            flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
+        )
+      )
+        st.restarting.delete(uuid);
     if (toRestore.length === 0) return;
     for (const c of toRestore)
       for (const u of flowsOf(c)
@@ -798,14 +818,29 @@ export class ChaosEngine implements Engine {
         .map((m) => uuidOfMac.get(m) ?? ''))
         st.restarting.delete(u);
     const applyId = randomUUID() as ApplyId;
-    void this.change(s, {
-      kind: 're-apply',
-      applyId,
-      summary: `re-apply ${toRestore.length} cut(s) after a guest restart`,
-      dryRun: false,
-      desired: (held2) => [...held2, ...toRestore],
-      pending: toRestore,
-    })
+    const staleKeys = new Set(stale.map(cutKey));
+    for (const c of toRestore)
+      st.notes.set(cutKey(c), { cut: c, state: 'applying', applyId, expiresAt: null });
+    const takeOff = stale.length
+      ? this.change(s, {
+          kind: 're-apply',
+          applyId,
+          summary: `take off ${stale.length} cut(s) whose rules predate their guest's restart`,
+          dryRun: false,
+          desired: (held2) => held2.filter((c) => !staleKeys.has(cutKey(c))),
+        })
+      : Promise.resolve();
+    void takeOff
+      .then(() =>
+        this.change(s, {
+          kind: 're-apply',
+          applyId,
+          summary: `re-apply ${toRestore.length} cut(s) after a guest restart`,
+          dryRun: false,
+          desired: (held2) => [...held2, ...toRestore],
+          pending: toRestore,
+        }),
+      )
       .then(() => {
         for (const c of toRestore)
           st.notes.set(cutKey(c), {
@@ -816,7 +851,11 @@ export class ChaosEngine implements Engine {
           });
         s.republish();
       })
-      .catch(() => {});
+      .catch(() => {
+        for (const c of toRestore)
+          if (st.notes.get(cutKey(c))?.state === 'applying') st.notes.delete(cutKey(c));
+        s.republish();
+      });
   }
 
   // ---- protection -------------------------------------------------------------------------------
