@@ -191,11 +191,23 @@ export class HostSession {
     return this.refreshing;
   }
 
-  /** Re-reads bindings only (they have no events); publishes if they changed. */
+  /**
+   * Re-reads bindings (they have no events) and the domain list; publishes if either changed.
+   * A domain whose id changed was restarted: said as an event too, in case libvirt's was missed.
+   */
   async refreshBindings(): Promise<void> {
     if (!this.raw) return this.refresh({ kind: 'poll' });
-    const bindings = await readBindings(this.libvirt());
-    if (JSON.stringify(bindings) === JSON.stringify(this.raw.bindings)) return;
+    const lv = this.libvirt();
+    const [bindings, { domains }] = await Promise.all([
+      readBindings(lv),
+      lv.connectListAllDomains({ needResults: 1, flags: 0 }),
+    ]);
+    const before = new Map(this.raw.domains.map((d) => [d.uuid, d.id]));
+    const restarted = domains.filter((d) => before.has(d.uuid) && before.get(d.uuid) !== d.id);
+    // A new id means the guest went down in between, whatever else we saw.
+    for (const d of restarted) this.deps.domainEvent(this, d.uuid, 'stopped');
+    const sameDomains = domains.length === before.size && restarted.length === 0;
+    if (sameDomains && JSON.stringify(bindings) === JSON.stringify(this.raw.bindings)) return;
     // Our filters may have changed with them (another instance); re-read everything then.
     await this.refresh({ kind: 'poll' });
   }
