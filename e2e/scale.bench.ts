@@ -14,9 +14,9 @@ import { createEngine, type Engine, memoryProfiles } from '../electron/engine';
 import { createServer } from '../electron/server/server';
 import { layoutGraph } from '../renderer/src/graph/layout';
 import { buildGraphModel } from '../renderer/src/graph/model';
-import { pairLinkPath, samplePath, spokePath } from '../renderer/src/graph/paths';
 import { center, type Point, type Rect } from '../renderer/src/tools/knife/geometry';
 import { type KnifeTarget, KnifeTool } from '../renderer/src/tools/knife/knife-tool';
+import { knifeTargets } from '../renderer/src/tools/knife/targets';
 import { type HostInventory, type HostSummary, unwrap } from '../shared/api';
 import { CHROMIUM_ARGS, ensureRendererBuilt } from './harness';
 
@@ -122,7 +122,7 @@ async function scenario(dir: string, staticDir: string, guests: number): Promise
  * The knife's targets as KnifeLayer's sampleTargets builds them, with the computed layout's boxes
  * in place of React Flow's measured ones (its loop, repeated: it lives inside the component).
  */
-function knifeTargets(
+function knifeScene(
   host: HostSummary,
   inventory: HostInventory,
 ): { targets: KnifeTarget[]; bounds: Rect } {
@@ -133,18 +133,7 @@ function knifeTargets(
     const s = sizes[id];
     return p && s ? { ...p, ...s } : null;
   };
-  const targets: KnifeTarget[] = [];
-  for (const link of model.links) {
-    const [a, b, bridge] = [rect(link.a.guestId), rect(link.b.guestId), rect(link.segmentId)];
-    if (a && b && bridge)
-      targets.push({ id: link.id, points: samplePath(pairLinkPath(a, b, center(bridge))) });
-  }
-  for (const spoke of model.spokes) {
-    if (!spoke.isKnifeTarget) continue;
-    const [bridge, guest] = [rect(spoke.segmentId), rect(spoke.guestId)];
-    const path = bridge && guest ? spokePath(bridge, guest) : null;
-    if (path) targets.push({ id: spoke.id, points: [path.from, path.to] });
-  }
+  const targets = knifeTargets(model, rect);
   const xs = Object.keys(positions).flatMap((id) => {
     const r = rect(id);
     return r ? [r] : [];
@@ -166,7 +155,7 @@ function strokeAcross(bounds: Rect, steps: number): Point[] {
 }
 
 function nodeHitTest(host: HostSummary, inventory: HostInventory, zoom: number) {
-  const { targets, bounds } = knifeTargets(host, inventory);
+  const { targets, bounds } = knifeScene(host, inventory);
   const stroke = strokeAcross(bounds, STEPS);
   const sampleMs: number[] = [];
   const moveMs: number[] = [];

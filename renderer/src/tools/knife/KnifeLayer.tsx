@@ -7,11 +7,11 @@ import {
   useRef,
 } from 'react';
 import { rectOf } from '../../graph/edges/rects';
-import { pairLinkPath, samplePath, spokePath } from '../../graph/paths';
 import { selectIndexes, selectKnifeActive, selectOneWay } from '../../store/selectors';
 import { useChaos, useChaosStore } from '../../ui/store-context';
 import { center, type Point } from './geometry';
-import { type KnifeHost, type KnifeTarget, KnifeTool } from './knife-tool';
+import { type KnifeHost, KnifeTool } from './knife-tool';
+import { knifeTargets } from './targets';
 
 // The knife on the canvas: a layer over the flow that captures the pointer while the knife is
 // picked (K, the toolbar, or Shift held), feeds the pure KnifeTool in flow coordinates and draws
@@ -31,21 +31,8 @@ export function KnifeLayer() {
     const host: KnifeHost = {
       sampleTargets() {
         const { nodeLookup } = flowStore.getState();
-        const rect = (id: string) => rectOf(nodeLookup.get(id));
         const { model } = selectIndexes(store.getState());
-        const targets: KnifeTarget[] = [];
-        for (const link of model.links) {
-          const [a, b, bridge] = [rect(link.a.guestId), rect(link.b.guestId), rect(link.segmentId)];
-          if (a && b && bridge)
-            targets.push({ id: link.id, points: samplePath(pairLinkPath(a, b, center(bridge))) });
-        }
-        for (const spoke of model.spokes) {
-          if (!spoke.isKnifeTarget) continue;
-          const [bridge, guest] = [rect(spoke.segmentId), rect(spoke.guestId)];
-          const path = bridge && guest ? spokePath(bridge, guest) : null;
-          if (path) targets.push({ id: spoke.id, points: [path.from, path.to] });
-        }
-        return targets;
+        return knifeTargets(model, (id) => rectOf(nodeLookup.get(id)));
       },
       zoom: () => flowStore.getState().transform[2],
       preview: (marks, oneWay) => store.getState().knifePreview(marks, oneWay),
