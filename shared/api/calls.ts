@@ -10,7 +10,7 @@ import {
   Plan,
   Preset,
 } from './model';
-import { ApplyId, CutId, GuestId, HostId, MacAddress, PromptId } from './values';
+import { ApplyId, CutId, DurationSeconds, GuestId, HostId, MacAddress, PromptId } from './values';
 
 // Every call between UI and engine: its name, what it takes, what it gives back. The table is
 // the contract; ChaosApi (chaos-api.ts) spells it out as an interface and is checked against it.
@@ -18,12 +18,6 @@ import { ApplyId, CutId, GuestId, HostId, MacAddress, PromptId } from './values'
 const Empty = z.object({});
 const Done = z.null();
 const DryRun = z.boolean().optional();
-/** Up to a week; the engine heals the cut itself when the time is up (while it runs). */
-const DurationSeconds = z
-  .number()
-  .int()
-  .min(1)
-  .max(7 * 24 * 3600);
 
 /**
  * Partitions by Jepsen's names. `guestIds` are the members in order (the UI sends its ring

@@ -405,7 +405,9 @@ export const ActivityKind = z.enum([
   'unprotect',
   'connect',
   'disconnect',
+  'add-host',
 ]);
+export type ActivityKind = z.infer<typeof ActivityKind>;
 
 export const ActivityOperation = PlannedOperation.extend({
   status: z.enum(['done', 'failed', 'rolled-back', 'skipped']),
@@ -421,7 +423,8 @@ export const ActivityEntry = z.object({
   applyId: ApplyId.nullable(),
   kind: ActivityKind,
   summary: z.string(),
-  outcome: z.enum(['ok', 'failed', 'rolled-back']),
+  /** refused: the input was wrong and nothing was sent to any host. */
+  outcome: z.enum(['ok', 'failed', 'rolled-back', 'refused']),
   operations: z.array(ActivityOperation),
   error: ApiError.optional(),
 });

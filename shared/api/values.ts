@@ -71,7 +71,16 @@ export const Ipv4 = normalised(ipv4, 'expected an IPv4 address like 192.168.77.1
 export const Ipv6 = normalised(ipv6, 'expected an IPv6 address like fe80::1');
 export const Cidr = normalised(cidr, 'expected a network like 192.168.77.0/24');
 
-export const TcpUdpPort = z.number().int().min(1).max(65535);
+export const PORT_RULE = 'a port is a whole number from 1 to 65535';
+export const TcpUdpPort = z.number().int(PORT_RULE).min(1, PORT_RULE).max(65535, PORT_RULE);
+
+export const DURATION_RULE = 'a duration is whole seconds from 1 to 604800 (a week)';
+/** Up to a week; the engine heals the cut itself when the time is up (while it runs). */
+export const DurationSeconds = z
+  .number()
+  .int(DURATION_RULE)
+  .min(1, DURATION_RULE)
+  .max(7 * 24 * 3600, DURATION_RULE);
 
 /** Milliseconds since the Unix epoch. */
 export const Timestamp = z.number().int().nonnegative();
