@@ -22,10 +22,12 @@ import {
   HostId as HostIdSchema,
   type HostInventory,
   type HostSummary,
+  hostAddressProblem,
   type PartitionRequest,
   parseGuestId,
   type Result,
   type Unsubscribe,
+  withoutPassword,
 } from '../../shared/api';
 import { type Cut, CutError, cutKey, flowsOf } from '../../shared/chaos/cut';
 import { isOurs } from '../../shared/chaos/naming';
@@ -228,6 +230,22 @@ export class ChaosEngine implements Engine {
     label?: string | undefined;
   }): Promise<Result<HostSummary>> {
     return result(async () => {
+      // The UI's own check (shared/api), so every face refuses the same address the same way.
+      const profiles = [...this.sessions.values()].map((s) => s.profile);
+      const problem = hostAddressProblem(params.uri, profiles);
+      if (problem) {
+        const error: ApiError = { code: 'invalid-request', message: problem };
+        this.activity.append({
+          hostId: null,
+          applyId: null,
+          kind: 'add-host',
+          summary: `add host ${withoutPassword(params.uri)}`,
+          outcome: 'refused',
+          operations: [],
+          error,
+        });
+        throw new EngineError(error);
+      }
       const id = this.newHostId(params.uri, params.auth);
       const label = params.label ?? (params.auth.method === 'local' ? 'this machine' : id);
       const session = this.addSession({ id, uri: params.uri, label, auth: params.auth });

@@ -110,7 +110,12 @@ describe('host addresses', () => {
       "'0' is not a port in kvm1:0: a port is a whole number from 1 to 65535",
     );
     expect(problem(readHostAddress('ssh://root:secret@kvm1'))).toBe(
-      'ssh://root:secret@kvm1: a password in the address would be saved with it; leave it out and use ssh-agent or a key file',
+      'the address holds a password, which would be saved with it: leave it out and use ssh-agent or a key file',
+    );
+    expect(problem(readHostAddress('root:secret@kvm1'))).toMatch(/^the address holds a password/);
+    // Messages are shown and logged: a password never is.
+    expect(problem(readHostAddress('ssh://root:secret@kvm1:abc'))).toBe(
+      "'abc' is not a port in ssh://root:***@kvm1:abc: a port is a whole number from 1 to 65535",
     );
     expect(problem(readHostAddress('ssh://!!!@kvm1'))).toBe(
       "'!!!' is not a user name in ssh://!!!@kvm1",

@@ -59,7 +59,7 @@ function sshParts(
 ): Parsed<{ user: string | null; host: string; port: number | null }> {
   if (user?.includes(':'))
     return bad(
-      `${text}: a password in the address would be saved with it; leave it out and use ssh-agent or a key file`,
+      'the address holds a password, which would be saved with it: leave it out and use ssh-agent or a key file',
     );
   if (user !== undefined && !USER.test(user)) return bad(`'${user}' is not a user name in ${text}`);
   if (!HOST_NAME.test(host) && !IPV6_IN_BRACKETS.test(host))
@@ -83,7 +83,9 @@ function sshParts(
  * command=) and a password, which would end up in the saved profile and in every id.
  */
 export function readHostAddress(input: string): Parsed<HostAddress> {
-  const text = input.trim();
+  const given = input.trim();
+  // Every message below may be shown and logged: a password in the input never is.
+  const text = withoutPassword(given);
   if (text === '') return bad(HOST_ADDRESS_FORMS);
   if (!text.includes('://')) {
     const m = /^(?:([^@]*)@)?([^@:]*|\[[^\]]*\])(?::([^@]*))?$/.exec(text);
@@ -91,12 +93,12 @@ export function readHostAddress(input: string): Parsed<HostAddress> {
     const parts = sshParts(text, m[1], m[2] ?? '', m[3]);
     return parts.ok ? good({ transport: 'ssh', ...parts.value, driver: 'qemu:///system' }) : parts;
   }
-  const authority = AUTHORITY.exec(text);
-  if (!authority || /\s/.test(text)) return bad(`'${text}' is not a connection URI`);
+  const authority = AUTHORITY.exec(given);
+  if (!authority || /\s/.test(given)) return bad(`'${text}' is not a connection URI`);
   const [, scheme = '', user, host = '', port] = authority;
   let url: URL;
   try {
-    url = new URL(text);
+    url = new URL(given);
   } catch {
     // The URL parser's own reason is not worth showing; the port is the usual culprit.
     if (port !== undefined && decimal(port, 65_535) === null)
@@ -138,6 +140,11 @@ export function readHostAddress(input: string): Parsed<HostAddress> {
   return bad(`${text}: transport '${transport}' is not supported (use ssh or the local socket)`);
 }
 
+/** The address with the password of `scheme://user:password@` masked, for messages and logs. */
+export function withoutPassword(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^@/?#:]*):[^@/?#]*@/i, '$1:***@');
+}
+
 /** Two addresses with the same key reach the same libvirt daemon the same way. */
 export function hostAddressKey(address: HostAddress): string {
   return address.transport === 'ssh'
@@ -158,6 +165,6 @@ export function hostAddressProblem(
     return other.ok && hostAddressKey(other.value) === key;
   });
   return same
-    ? `${uri.trim()} is already added as ${same.label === same.id ? same.id : `${same.label} (${same.id})`}: its guests would show twice`
+    ? `${withoutPassword(uri.trim())} is already added as ${same.label === same.id ? same.id : `${same.label} (${same.id})`}: its guests would show twice`
     : null;
 }
