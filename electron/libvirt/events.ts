@@ -9,7 +9,7 @@ import {
   network,
   nonnullString,
 } from './protocol';
-import { type Codec, type Decoded, decode, xdr } from './xdr';
+import { type AnyCodec, type Codec, type Decoded, decode, xdr } from './xdr';
 
 export const DOMAIN_LIFECYCLE_EVENTS = [
   'defined',
@@ -163,3 +163,8 @@ export function decodeEvent(
 }
 
 export const EVENT_PROCEDURE_NUMBERS: readonly number[] = [...EVENT_PROCEDURES.keys()];
+
+/** The codec of an event procedure's message (checked against remote_protocol.x in a test). */
+export function eventMessageCodec(proc: number): AnyCodec | undefined {
+  return EVENT_PROCEDURES.get(proc)?.codec;
+}

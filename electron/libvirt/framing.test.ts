@@ -82,9 +82,9 @@ describe('frames seen on the wire (libvirt-rpc.md)', () => {
 });
 
 describe('FrameDecoder', () => {
-  it('refuses lengths below the header size or above 16777220', () => {
+  it('refuses lengths below the header size or above 33554436 (VIR_NET_MESSAGE_MAX + 4)', () => {
     expect(() => new FrameDecoder().push(hex('0000001b'))).toThrow(XdrError);
-    expect(() => new FrameDecoder().push(hex('01000005'))).toThrow(/outside/);
+    expect(() => new FrameDecoder().push(hex('02000005'))).toThrow(/outside/);
     expect(() => new FrameDecoder().push(hex('ffffffff'))).toThrow(XdrError);
   });
 

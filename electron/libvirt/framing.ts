@@ -17,7 +17,7 @@ export const MessageStatus = { Ok: 0, Error: 1, Continue: 2 } as const;
 export const HEADER_SIZE = 24;
 export const LENGTH_SIZE = 4;
 /** VIR_NET_MESSAGE_MAX (header + payload) plus the length word itself. */
-export const MAX_FRAME_LENGTH = 16_777_216 + LENGTH_SIZE;
+export const MAX_FRAME_LENGTH = 33_554_432 + LENGTH_SIZE;
 export const MIN_FRAME_LENGTH = LENGTH_SIZE + HEADER_SIZE;
 
 export interface Header {
@@ -71,7 +71,7 @@ export function encodeFrame(header: Header, writePayload?: (w: XdrWriter) => voi
 }
 
 /**
- * Reassembles frames from chunks cut anywhere. A length outside [28, 16777220] is a
+ * Reassembles frames from chunks cut anywhere. A length outside [28, 33554436] is a
  * protocol error (XdrError) after which the stream cannot be resynchronised.
  */
 export class FrameDecoder {

@@ -191,9 +191,22 @@ export class XdrWriter {
  */
 export interface Codec<Out, In = Out> {
   readonly minSize: number;
+  /** What the codec puts on the wire, so a test can compare it with libvirt's .x files. */
+  readonly shape?: WireShape;
   encode(w: XdrWriter, value: In): void;
   decode(r: XdrReader): Out;
 }
+
+/** The XDR type a codec encodes, in the terms of RFC 4506 (enums and bools are ints). */
+export type WireShape =
+  | { readonly t: 'void' | 'int' | 'uint' | 'hyper' | 'uhyper' }
+  | { readonly t: 'string' | 'opaque'; readonly max: number }
+  | { readonly t: 'fixed'; readonly size: number }
+  | { readonly t: 'optional'; readonly of: WireShape }
+  | { readonly t: 'array'; readonly of: WireShape; readonly max: number }
+  | { readonly t: 'struct'; readonly fields: readonly (readonly [string, WireShape])[] };
+
+const UNKNOWN: WireShape = { t: 'void' };
 
 // biome-ignore lint/suspicious/noExplicitAny: a codec of any shape, used only in type positions
 export type AnyCodec = Codec<any, any>;
@@ -218,30 +231,35 @@ export const XDR_STRING_MAX = 4_194_304;
 
 const int: Codec<number> = {
   minSize: 4,
+  shape: { t: 'int' },
   encode: (w, v) => w.int32(v),
   decode: (r) => r.int32(),
 };
 
 const uint: Codec<number> = {
   minSize: 4,
+  shape: { t: 'uint' },
   encode: (w, v) => w.uint32(v),
   decode: (r) => r.uint32(),
 };
 
 const hyper: Codec<bigint> = {
   minSize: 8,
+  shape: { t: 'hyper' },
   encode: (w, v) => w.int64(v),
   decode: (r) => r.int64(),
 };
 
 const uhyper: Codec<bigint> = {
   minSize: 8,
+  shape: { t: 'uhyper' },
   encode: (w, v) => w.uint64(v),
   decode: (r) => r.uint64(),
 };
 
 const bool: Codec<boolean> = {
   minSize: 4,
+  shape: { t: 'int' },
   encode: (w, v) => w.int32(v ? 1 : 0),
   decode: (r) => {
     const at = r.offset;
@@ -253,6 +271,7 @@ const bool: Codec<boolean> = {
 
 const voidCodec: Codec<undefined> = {
   minSize: 0,
+  shape: { t: 'void' },
   encode: () => {},
   decode: () => undefined,
 };
@@ -260,6 +279,7 @@ const voidCodec: Codec<undefined> = {
 function string(max = XDR_STRING_MAX): Codec<string> {
   return {
     minSize: 4,
+    shape: { t: 'string', max },
     encode: (w, v) => {
       if (typeof v !== 'string') throw new XdrError(`string expected, got ${typeof v}`);
       const bytes = Buffer.from(v, 'utf8');
@@ -274,6 +294,7 @@ function string(max = XDR_STRING_MAX): Codec<string> {
 function opaque(max = XDR_STRING_MAX): Codec<Uint8Array> {
   return {
     minSize: 4,
+    shape: { t: 'opaque', max },
     encode: (w, v) => {
       if (!(v instanceof Uint8Array)) throw new XdrError('opaque expects a Uint8Array');
       if (v.length > max) throw new XdrError(`opaque of ${v.length} bytes exceeds ${max}`);
@@ -287,6 +308,7 @@ function opaque(max = XDR_STRING_MAX): Codec<Uint8Array> {
 function fixedOpaque(size: number): Codec<Uint8Array> {
   return {
     minSize: size + pad4(size),
+    shape: { t: 'fixed', size },
     encode: (w, v) => {
       if (!(v instanceof Uint8Array) || v.length !== size) {
         throw new XdrError(`fixed opaque expects exactly ${size} bytes`);
@@ -301,6 +323,7 @@ function fixedOpaque(size: number): Codec<Uint8Array> {
 function optional<O, I>(inner: Codec<O, I>): Codec<O | null, I | null | undefined> {
   return {
     minSize: 4,
+    shape: { t: 'optional', of: inner.shape ?? UNKNOWN },
     encode: (w, v) => {
       if (v === null || v === undefined) {
         w.uint32(0);
@@ -317,6 +340,7 @@ function optional<O, I>(inner: Codec<O, I>): Codec<O | null, I | null | undefine
 function array<O, I>(element: Codec<O, I>, max: number): Codec<O[], readonly I[]> {
   return {
     minSize: 4,
+    shape: { t: 'array', of: element.shape ?? UNKNOWN, max },
     encode: (w, v) => {
       if (!Array.isArray(v)) throw new XdrError('array expected');
       if (v.length > max) throw new XdrError(`array of ${v.length} exceeds maximum ${max}`);
@@ -343,6 +367,7 @@ function struct<F extends Record<string, AnyCodec>>(
   return {
     fields,
     minSize: entries.reduce((sum, [, c]) => sum + c.minSize, 0),
+    shape: { t: 'struct', fields: entries.map(([name, c]) => [name, c.shape ?? UNKNOWN] as const) },
     encode: (w, v) => {
       if (typeof v !== 'object' || v === null) throw new XdrError('struct expects an object');
       const record = v as Record<string, unknown>;
@@ -367,6 +392,7 @@ function struct<F extends Record<string, AnyCodec>>(
 function defaulted<O, I>(inner: Codec<O, I>, fallback: I): Codec<O, I | undefined> {
   return {
     minSize: inner.minSize,
+    ...(inner.shape ? { shape: inner.shape } : {}),
     encode: (w, v) => inner.encode(w, v === undefined ? fallback : v),
     decode: (r) => inner.decode(r),
   };
@@ -380,6 +406,7 @@ function transform<O, I, O2, I2>(
 ): Codec<O2, I2> {
   return {
     minSize: inner.minSize,
+    ...(inner.shape ? { shape: inner.shape } : {}),
     encode: (w, v) => inner.encode(w, toWire(v)),
     decode: (r) => fromWire(inner.decode(r)),
   };
