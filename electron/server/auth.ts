@@ -46,3 +46,19 @@ export function originAllowed(req: IncomingMessage): boolean {
   const host = req.headers.host;
   return host !== undefined && (origin === `http://${host}` || origin === `https://${host}`);
 }
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * The Host header names this server: 127.0.0.1, localhost or [::1] with its port (or the
+ * address it was told to listen on). Anything else is a page of another site that had its name
+ * resolve to us (DNS rebinding), so it never reaches the token check.
+ */
+export function hostAllowed(req: IncomingMessage, listenHost: string, port: number): boolean {
+  const given = req.headers.host?.toLowerCase();
+  if (given === undefined) return false;
+  const names = [...LOOPBACK_NAMES];
+  if (!['0.0.0.0', '::', '127.0.0.1', '::1', 'localhost'].includes(listenHost))
+    names.push(listenHost.includes(':') ? `[${listenHost}]` : listenHost.toLowerCase());
+  return names.some((name) => given === `${name}:${port}`);
+}

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,13 +92,22 @@ async function waitFor<T>(probe: () => T | undefined, ms = 2000): Promise<T> {
   }
 }
 
-function call(ws: WebSocket, messages: unknown[], id: number, name: string, params: unknown) {
+function call(
+  ws: WebSocket,
+  messages: unknown[],
+  id: number,
+  name: string,
+  params: unknown,
+  ms?: number,
+) {
   ws.send(JSON.stringify({ kind: 'call', id, name, params }));
-  return waitFor(() =>
-    messages.find(
-      (m): m is { kind: 'result'; id: number; result: Result<unknown> } =>
-        (m as { kind: string }).kind === 'result' && (m as { id: number }).id === id,
-    ),
+  return waitFor(
+    () =>
+      messages.find(
+        (m): m is { kind: 'result'; id: number; result: Result<unknown> } =>
+          (m as { kind: string }).kind === 'result' && (m as { id: number }).id === id,
+      ),
+    ms,
   );
 }
 
@@ -251,5 +260,146 @@ describe('WebSocket', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
     await extra.close();
     expect(await closed).toBe(1001);
+  });
+});
+
+describe('a hostile client', () => {
+  /** Resolves with the close code once the socket closes. */
+  const closedWith = (ws: WebSocket) =>
+    new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+
+  async function stillServes() {
+    const { opened, messages } = connect();
+    const { ws } = await opened;
+    const reply = await call(ws, messages, 1, 'hosts.list', {});
+    expect(reply.result).toEqual({ ok: true, value: [] });
+  }
+
+  it('is closed alone, 1007, for a frame that is not UTF-8', async () => {
+    const { opened, ws } = connect();
+    await opened;
+    const closed = closedWith(ws);
+    ws.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await closed).toBe(1007);
+    expect(logged.some((l) => l.includes('invalid UTF-8 sequence; closing it'))).toBe(true);
+    await stillServes();
+  });
+
+  it('is closed alone, 1009, for a 10 MB message', async () => {
+    const { opened, ws } = connect();
+    await opened;
+    const closed = closedWith(ws);
+    ws.send('x'.repeat(10 * 1024 * 1024));
+    expect(await closed).toBe(1009);
+    expect(logged.some((l) => l.includes('Max payload size exceeded; closing it'))).toBe(true);
+    await stillServes();
+  });
+
+  it('gets 404, never a crash, for files renamed while they are served', async () => {
+    const js = join(staticDir, 'assets', 'app.js');
+    let renaming = true;
+    const renamer = (async () => {
+      while (renaming) {
+        await rename(js, `${js}.old`);
+        await rename(`${js}.old`, js);
+      }
+    })();
+    const statuses = new Set<number>();
+    for (let i = 0; i < 400; i++) statuses.add((await get('/assets/app.js', cookie())).status);
+    renaming = false;
+    await renamer;
+    expect(
+      [...statuses].every((s) => s === 200 || s === 404),
+      [...statuses].join(),
+    ).toBe(true);
+    await stillServes();
+  });
+
+  it('is refused with 421 when the Host header names another site (DNS rebinding)', async () => {
+    const evil = { Host: `evil.example:${server.port}` };
+    expect((await get('/', { ...cookie(), ...evil })).status).toBe(421);
+    expect((await connect(`?token=${server.token}`, evil).opened).status).toBe(421);
+    for (const name of ['127.0.0.1', 'localhost', '[::1]'])
+      expect((await get('/', { ...cookie(), Host: `${name}:${server.port}` })).status).toBe(200);
+    expect((await get('/', { ...cookie(), Host: `127.0.0.1:${server.port + 1}` })).status).toBe(
+      421,
+    );
+  });
+
+  it('is logged when it connects and leaves', async () => {
+    logged.length = 0;
+    const { opened, ws } = connect();
+    await opened;
+    ws.close();
+    await waitFor(() => (logged.some((l) => / left \(/.test(l)) ? true : undefined));
+    expect(logged.some((l) => /^client #\d+ connected from 127\.0\.0\.1:\d+$/.test(l))).toBe(true);
+  });
+
+  it('is closed, 1008, when it sends far more frames than it waits answers for', async () => {
+    const tight = await createServer({
+      api: engine.api,
+      staticDir,
+      limits: { ratePerSecond: 10, burst: 2, inFlight: 1, queued: 4 },
+    });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${tight.port}/ws?token=${tight.token}`);
+      await new Promise((resolve) => ws.once('open', resolve));
+      const closed = closedWith(ws);
+      const frame = JSON.stringify({ kind: 'call', id: 1, name: 'hosts.list', params: {} });
+      for (let i = 0; i < 50; i++) ws.send(frame);
+      expect(await closed).toBe(1008);
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
+describe('a flooding client', () => {
+  it("delays another client's heal by far less than a second", { timeout: 20_000 }, async () => {
+    // One change at a time per host, like the engine's queue; each takes 40 ms.
+    let hostQueue: Promise<unknown> = Promise.resolve();
+    const exclusive = <T>(task: () => Promise<T>) => {
+      const run = hostQueue.then(task, task);
+      hostQueue = run.catch(() => {});
+      return run;
+    };
+    const healed = {
+      applyId: 'a1',
+      dryRun: false,
+      plan: { operations: [], cuts: [], portsTouched: [] },
+      cutIds: [],
+    };
+    const api = {
+      ...engine.api,
+      subscribe: engine.api.subscribe,
+      'chaos.heal': () =>
+        exclusive(async () => {
+          await new Promise((r) => setTimeout(r, 40));
+          return ok(healed);
+        }),
+    } as unknown as typeof engine.api;
+    const flooded = await createServer({ api, staticDir });
+    const open = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${flooded.port}/ws?token=${flooded.token}`);
+      clients.push(ws);
+      const messages: unknown[] = [];
+      ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+      await new Promise((resolve) => ws.once('open', resolve));
+      return { ws, messages };
+    };
+    try {
+      const flooder = await open();
+      const frame = (id: number) =>
+        JSON.stringify({ kind: 'call', id, name: 'chaos.heal', params: { all: true } });
+      for (let id = 0; id < 100; id++) flooder.ws.send(frame(id));
+      const victim = await open();
+      const started = Date.now();
+      const reply = await call(victim.ws, victim.messages, 7, 'chaos.heal', { all: true }, 10_000);
+      const latency = Date.now() - started;
+      expect(reply.result.ok, JSON.stringify(reply.result)).toBe(true);
+      expect(latency).toBeLessThan(1000);
+    } finally {
+      await flooded.close();
+    }
   });
 });

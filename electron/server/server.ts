@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -6,18 +5,27 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { WebSocketServer } from 'ws';
 import type { ChaosApi } from '../../shared/api';
-import { cookieToken, newToken, originAllowed, tokenCookie, tokensEqual } from './auth';
-import { type Log, serveConnection } from './socket';
-import { resolveStatic } from './static';
+import {
+  cookieToken,
+  hostAllowed,
+  newToken,
+  originAllowed,
+  tokenCookie,
+  tokensEqual,
+} from './auth';
+import { type ClientLimits, DEFAULT_LIMITS, type Log, serveConnection } from './socket';
+import { openStatic, resolveStatic } from './static';
 
 // `kvm-chaos serve`: the built renderer over HTTP and the contract over a WebSocket at /ws, on
 // 127.0.0.1 unless told otherwise, refusing anything without the random token of its URL.
 
 export const SOCKET_PATH = '/ws';
 const HEARTBEAT_MS = 30_000;
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** Larger messages close their client with 1009; the biggest call (an apply) is a few kB. */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export type ServerOptions = {
   api: ChaosApi;
@@ -29,6 +37,8 @@ export type ServerOptions = {
   /** Only for tests that need a known token; otherwise a fresh random one. */
   token?: string;
   log?: Log;
+  /** Per-client bounds (rate, queue, calls at once); tests lower them. */
+  limits?: ClientLimits;
 };
 
 export type ChaosServer = {
@@ -42,6 +52,8 @@ export type ChaosServer = {
 
 export async function createServer(options: ServerOptions): Promise<ChaosServer> {
   const { api, staticDir, host = '127.0.0.1', port = 0, log = () => {} } = options;
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  let boundPort = port;
   const token = options.token ?? newToken();
 
   const authorised = (req: IncomingMessage, url: URL) =>
@@ -59,6 +71,13 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
   async function handlePage(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     setSecurityHeaders(req, res);
+    if (!hostAllowed(req, host, boundPort)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end(
+        `kvm-chaos answers only as 127.0.0.1:${boundPort}, localhost:${boundPort} or [::1]:${boundPort}`,
+      );
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -76,7 +95,8 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
       return;
     }
     const file = await resolveStatic(staticDir, url.pathname);
-    if (!file) {
+    const opened = file && (await openStatic(file));
+    if (!file || !opened) {
       const missingBuild = (await resolveStatic(staticDir, '/index.html')) === null;
       res.writeHead(missingBuild ? 503 : 404, { 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(missingBuild ? `The UI is not built: run \`npx vite build\` (${staticDir}).` : '');
@@ -84,22 +104,29 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
     }
     res.writeHead(200, {
       'Content-Type': file.contentType,
-      'Content-Length': file.size,
+      'Content-Length': opened.size,
       'Cache-Control': 'no-cache',
     });
     if (req.method === 'HEAD') {
+      await opened.handle.close();
       res.end();
       return;
     }
-    createReadStream(file.path).pipe(res);
+    // A read error after the headers can only cut the response short; it is logged, never thrown.
+    await pipeline(opened.handle.createReadStream(), res).catch((error: unknown) => {
+      log(`sending ${url.pathname} failed: ${error instanceof Error ? error.message : error}`);
+    });
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const alive = new WeakSet<object>();
-  wss.on('connection', (ws) => {
+  let clientCount = 0;
+  wss.on('connection', (ws, req: IncomingMessage) => {
+    const name = `client #${++clientCount}`;
+    log(`${name} connected from ${req.socket.remoteAddress}:${req.socket.remotePort}`);
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
-    serveConnection(ws, api, log);
+    serveConnection(ws, api, log, name, limits);
   });
   const heartbeat = setInterval(() => {
     for (const ws of wss.clients) {
@@ -118,6 +145,7 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
     const refuse = (status: number, reason: string) => {
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!hostAllowed(req, host, boundPort)) return refuse(421, 'Misdirected Request');
     if (url.pathname !== SOCKET_PATH) return refuse(404, 'Not Found');
     if (!authorised(req, url)) return refuse(401, 'Unauthorized');
     if (!originAllowed(req)) return refuse(403, 'Forbidden');
@@ -132,6 +160,7 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
     });
   });
   const bound = http.address() as AddressInfo;
+  boundPort = bound.port;
   const shownHost = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
 
   return {
@@ -141,7 +170,10 @@ export async function createServer(options: ServerOptions): Promise<ChaosServer>
     token,
     close: async () => {
       clearInterval(heartbeat);
-      for (const ws of wss.clients) ws.close(1001, 'server closing');
+      for (const ws of wss.clients) {
+        ws.close(1001, 'server closing');
+        ws.resume(); // a client paused for flooding must still read the closing handshake
+      }
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 
 // The built renderer: files under staticDir, and index.html for any path without an extension
@@ -49,4 +49,30 @@ async function regularFile(path: string): Promise<StaticFile | null> {
   } catch {
     return null;
   }
+}
+
+/**
+ * The file opened for sending, or null when it went away since it was resolved (the UI being
+ * rebuilt while served): its size is the open file's, so the headers and the bytes agree.
+ */
+export async function openStatic(
+  file: StaticFile,
+): Promise<{ handle: FileHandle; size: number } | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file.path, 'r');
+  } catch (error) {
+    if (['ENOENT', 'ENOTDIR', 'EISDIR'].includes((error as NodeJS.ErrnoException).code ?? ''))
+      return null;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (info.isFile()) return { handle, size: info.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  await handle.close();
+  return null;
 }
