@@ -1,42 +1,42 @@
 import { Plug, Plus, PowerOff, Trash } from 'lucide-react';
-import { type FormEvent, useState } from 'react';
-import type { HostAuth, HostSummary } from '../../../shared/api';
+import { type FormEvent, useId, useState } from 'react';
+import { type HostAuth, type HostSummary, hostAddressProblem } from '../../../shared/api';
 import { selectHosts } from '../store/selectors';
+import { blockedBy, FieldProblem } from '../ui/FieldProblem';
 import { HostStateChip } from '../ui/HostStateChip';
 import { useChaos, useChaosStore } from '../ui/store-context';
 
 // Hosts: add by ssh URL (key file or agent) or the local socket, see their state and, when
-// something is wrong, what to do about it.
+// something is wrong, what to do about it. The address is checked as it is typed, by the same
+// rules as the engine's hosts.add (shared/api), including that the host is not already added.
 
 type AuthChoice = HostAuth['method'];
 
 export function AddHostForm({ compact = false }: { compact?: boolean }) {
   const store = useChaosStore();
+  const hosts = useChaos(selectHosts);
+  const addressProblemId = useId();
+  const keyProblemId = useId();
   const [uri, setUri] = useState('');
   const [method, setMethod] = useState<AuthChoice>('agent');
   const [keyPath, setKeyPath] = useState('~/.ssh/id_ed25519');
   const [label, setLabel] = useState('');
   const [busy, setBusy] = useState(false);
   const local = method === 'local';
-  const problem =
-    !local && uri.trim() === ''
-      ? 'Give the host as ssh://user@host[:port], qemu+ssh://user@host/system or an ~/.ssh/config alias.'
-      : method === 'key' && keyPath.trim() === ''
-        ? 'Give the path of the private key.'
-        : null;
+  const address = local ? uri.trim() || 'qemu:///system' : uri.trim();
+  const addressProblem = hostAddressProblem(address, hosts);
+  // An empty field is not wrong yet: it says what it needs, quietly.
+  const empty = uri.trim() === '' && !local;
+  const keyProblem =
+    method === 'key' && keyPath.trim() === '' ? 'give the path of the private key' : null;
+  const problem = addressProblem ?? keyProblem;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (problem) return;
     const auth: HostAuth = method === 'key' ? { method, keyPath: keyPath.trim() } : { method };
     setBusy(true);
-    const added = await store
-      .getState()
-      .addHost(
-        local ? uri.trim() || 'qemu:///system' : uri.trim(),
-        auth,
-        label.trim() || undefined,
-      );
+    const added = await store.getState().addHost(address, auth, label.trim() || undefined);
     setBusy(false);
     if (added) {
       setUri('');
@@ -77,8 +77,16 @@ export function AddHostForm({ compact = false }: { compact?: boolean }) {
           placeholder={local ? 'qemu:///system' : 'ssh://root@kvm1.example.org'}
           value={uri}
           onChange={(e) => setUri(e.target.value)}
+          aria-invalid={!empty && addressProblem !== null}
+          aria-describedby={addressProblem ? addressProblemId : undefined}
           autoComplete="off"
           spellCheck={false}
+        />
+        <FieldProblem
+          id={addressProblemId}
+          testId="host-uri-problem"
+          problem={addressProblem}
+          quiet={empty}
         />
       </label>
       {method === 'key' && (
@@ -88,8 +96,11 @@ export function AddHostForm({ compact = false }: { compact?: boolean }) {
             data-testid="host-key-path"
             value={keyPath}
             onChange={(e) => setKeyPath(e.target.value)}
+            aria-invalid={keyProblem !== null}
+            aria-describedby={keyProblem ? keyProblemId : undefined}
             spellCheck={false}
           />
+          <FieldProblem id={keyProblemId} testId="host-key-path-problem" problem={keyProblem} />
           <small className="muted">
             A passphrase, if the key has one, is asked for when connecting and never stored.
           </small>
@@ -105,12 +116,15 @@ export function AddHostForm({ compact = false }: { compact?: boolean }) {
           />
         </label>
       )}
-      {problem && uri !== '' && <p className="error-text">{problem}</p>}
       <button
         type="submit"
         className="button button--primary"
         data-testid="add-host"
-        disabled={busy || problem !== null}
+        {...blockedBy('Add this host and connect to it', [
+          { id: addressProblemId, problem: addressProblem },
+          { id: keyProblemId, problem: keyProblem },
+        ])}
+        {...(busy ? { disabled: true } : {})}
       >
         <Plus size={16} aria-hidden /> {busy ? 'Adding…' : 'Add host'}
       </button>

@@ -10,6 +10,7 @@ import type {
   HostSummary,
   OperationKind,
   OwnershipClass,
+  Parsed,
   PassphrasePrompt,
   Preset,
 } from '../../../shared/api';
@@ -48,6 +49,9 @@ export type Theme = 'dark' | 'light';
 
 export type KnifeMarkView = { direction: 'forward' | 'backward' };
 
+/** A field as typed and what shared/api's reader makes of it; only a valid value is ever sent. */
+export type Field<T> = { text: string } & Parsed<T>;
+
 export type ChaosState = {
   transport: TransportState;
   /** The first load after the transport opened has finished. */
@@ -67,8 +71,11 @@ export type ChaosState = {
   /** Shift held: the knife for as long as the key is down. */
   knifeHeld: boolean;
   oneWay: boolean;
-  scope: CutScope;
-  durationSeconds: number | null;
+  scopeKind: CutScope['kind'];
+  /** The destination port of TCP and UDP cuts; empty means every port. */
+  port: Field<number | null>;
+  /** Seconds until the next cuts heal themselves; empty means no limit. */
+  duration: Field<number | null>;
   /** Links the knife's stroke crosses right now (the preview), and whether Alt is down. */
   knifeMarks: Record<string, KnifeMarkView>;
   knifeOneWay: boolean;
@@ -101,8 +108,9 @@ export const initialState: ChaosState = {
   tool: 'select',
   knifeHeld: false,
   oneWay: false,
-  scope: { kind: 'all' },
-  durationSeconds: null,
+  scopeKind: 'all',
+  port: { text: '', ok: true, value: null },
+  duration: { text: '', ok: true, value: null },
   knifeMarks: {},
   knifeOneWay: false,
 

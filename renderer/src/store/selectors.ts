@@ -1,4 +1,12 @@
-import type { ActiveCut, Guest, GuestId, HostInventory, HostSummary } from '../../../shared/api';
+import type {
+  ActiveCut,
+  CutScope,
+  Guest,
+  GuestId,
+  HostInventory,
+  HostSummary,
+  Parsed,
+} from '../../../shared/api';
 import { type Layout, layoutGraph } from '../graph/layout';
 import {
   buildGraphModel,
@@ -27,8 +35,26 @@ export const selectPending = (s: ChaosState) => s.pending;
 export const selectTool = (s: ChaosState) => s.tool;
 export const selectKnifeActive = (s: ChaosState) => s.tool === 'knife' || s.knifeHeld;
 export const selectOneWay = (s: ChaosState) => s.oneWay;
-export const selectScope = (s: ChaosState) => s.scope;
-export const selectDuration = (s: ChaosState) => s.durationSeconds;
+export const selectScopeKind = (s: ChaosState) => s.scopeKind;
+export const selectPortField = (s: ChaosState) => s.port;
+export const selectDurationField = (s: ChaosState) => s.duration;
+
+/** Only TCP and UDP cuts have a port; for the other scopes the field is not read. */
+export const takesPort = (kind: CutScope['kind']) => kind === 'tcp' || kind === 'udp';
+
+/** Why the port field keeps the knife from cutting; null when it does not. */
+export const selectPortProblem = (s: ChaosState): string | null =>
+  takesPort(s.scopeKind) && !s.port.ok ? s.port.problem : null;
+export const selectDurationProblem = (s: ChaosState): string | null =>
+  s.duration.ok ? null : s.duration.problem;
+
+/** The scope the next knife stroke cuts with, or why there is none. */
+export function nextScope(s: ChaosState): Parsed<CutScope> {
+  const kind = s.scopeKind;
+  if (kind !== 'tcp' && kind !== 'udp') return { ok: true, value: { kind } };
+  if (!s.port.ok) return s.port;
+  return { ok: true, value: s.port.value === null ? { kind } : { kind, port: s.port.value } };
+}
 export const selectKnifeMarks = (s: ChaosState) => s.knifeMarks;
 export const selectKnifeOneWay = (s: ChaosState) => s.knifeOneWay;
 export const selectSelectedGuestIds = (s: ChaosState) => s.selectedGuestIds;

@@ -13,7 +13,7 @@ import {
   labMac,
 } from '../../../shared/api/fixtures';
 import { linkId } from '../graph/model';
-import { selectGraphModel, selectPendingLinkIds } from './selectors';
+import { selectGraphModel, selectPendingLinkIds, selectPortProblem } from './selectors';
 import { createChaosStore, type KeyValueStorage } from './store';
 
 const applied: ApplyResult = {
@@ -69,8 +69,9 @@ describe('store', () => {
   it('a knife stroke becomes one chaos.apply with the scope and duration, links pending until it returns', async () => {
     const engine = labEngine();
     const store = await started(engine);
-    store.getState().setScope({ kind: 'udp', port: 53 });
-    store.getState().setDuration(30);
+    store.getState().setScopeKind('udp');
+    store.getState().typePort('53');
+    store.getState().typeDuration('30');
     engine.hold('chaos.apply');
     const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
     const done = store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
@@ -183,5 +184,98 @@ describe('store', () => {
     expect(engine.calls.find((c) => c.name === 'chaos.apply')?.params).toEqual({
       partition: { topology: 'halves', guestIds: [1, 2, 3].map((n) => labGuest(n).id) },
     });
+  });
+
+  it('never reads a wrong duration as "no limit": the stroke and the partition are refused and logged', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    store.getState().typeDuration('-5');
+    const problem =
+      "'-5' is not a duration: a duration is whole seconds from 1 to 604800 (a week); leave it empty for no limit";
+    expect(store.getState().duration).toEqual({ text: '-5', ok: false, problem });
+    const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
+    await store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
+    store.getState().selectGuests([labGuest(1).id]);
+    await store.getState().partition('isolate');
+    expect(engine.calls.filter((c) => c.name === 'chaos.apply')).toEqual([]);
+    expect(store.getState().activity.map((a) => [a.kind, a.outcome, a.summary, a.error])).toEqual([
+      [
+        'apply',
+        'refused',
+        'Partition (isolate): refused by the UI, nothing sent',
+        { code: 'invalid-request', message: problem },
+      ],
+      [
+        'apply',
+        'refused',
+        'Cut 1 link: refused by the UI, nothing sent',
+        { code: 'invalid-request', message: problem },
+      ],
+    ]);
+    expect(store.getState().notices.at(-1)).toMatchObject({
+      tone: 'error',
+      message: `Partition (isolate) refused: ${problem}`,
+    });
+    // Emptied, the field means no limit again, and the same stroke goes out without a duration.
+    store.getState().typeDuration('');
+    await store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
+    const sent = engine.calls.filter((c) => c.name === 'chaos.apply');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.params).not.toHaveProperty('durationSeconds');
+  });
+
+  it('never reads a wrong port as "every port"; a scope without ports does not read the field', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    store.getState().setScopeKind('udp');
+    store.getState().typePort('abc');
+    const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
+    await store.getState().cutMarked([{ id: l12, direction: 'forward' }], true);
+    expect(engine.calls.filter((c) => c.name === 'chaos.apply')).toEqual([]);
+    expect(store.getState().activity[0]?.error?.message).toBe(
+      "'abc' is not a port: a port is a whole number from 1 to 65535; leave it empty for every port",
+    );
+    expect(selectPortProblem(store.getState())).not.toBeNull();
+    store.getState().setScopeKind('icmp');
+    expect(selectPortProblem(store.getState())).toBeNull();
+    await store.getState().cutMarked([{ id: l12, direction: 'forward' }], true);
+    const sent = engine.calls.find((c) => c.name === 'chaos.apply')?.params as {
+      cuts: { scope: unknown }[];
+    };
+    expect(sent.cuts[0]?.scope).toEqual({ kind: 'icmp' });
+    // Back on UDP the typed text is still there, and still wrong.
+    store.getState().setScopeKind('udp');
+    expect(selectPortProblem(store.getState())).toMatch(/^'abc' is not a port/);
+  });
+
+  it('refuses a host address that is not one, or a host already added, without calling the engine', async () => {
+    const engine = labEngine({ 'hosts.add': () => ok(labHost) });
+    const store = await started(engine);
+    for (const uri of [
+      '!!! not a host ###',
+      'ssh://root@127.0.0.1:abc',
+      'qemu+ssh://root@127.0.0.1:2222/system',
+    ])
+      expect(await store.getState().addHost(uri, { method: 'agent' })).toBe(false);
+    expect(engine.calls.filter((c) => c.name === 'hosts.add')).toEqual([]);
+    expect(store.getState().activity.map((a) => [a.kind, a.outcome, a.error?.message])).toEqual([
+      [
+        'add-host',
+        'refused',
+        'qemu+ssh://root@127.0.0.1:2222/system is already added as lab: its guests would show twice',
+      ],
+      [
+        'add-host',
+        'refused',
+        "'abc' is not a port in ssh://root@127.0.0.1:abc: a port is a whole number from 1 to 65535",
+      ],
+      [
+        'add-host',
+        'refused',
+        "'!!! not a host ###' is not a host: give the host as ssh://user@host[:port], qemu+ssh://user@host/system or an ~/.ssh/config alias",
+      ],
+    ]);
+    expect(await store.getState().addHost('ssh://root@kvm2', { method: 'agent' })).toBe(true);
+    expect(engine.calls.filter((c) => c.name === 'hosts.add')).toHaveLength(1);
   });
 });

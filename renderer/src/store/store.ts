@@ -1,24 +1,29 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type {
-  ApiError,
-  ApplyRequest,
-  ApplyResult,
-  ChaosApi,
-  CutScope,
-  ExportFormat,
-  FilterParameter,
-  GuestId,
-  HealRequest,
-  HostAuth,
-  HostId,
-  OwnershipClass,
-  PromptId,
-  Result,
-  Unsubscribe,
+import {
+  type ActivityKind,
+  type ApiError,
+  type ApplyRequest,
+  type ApplyResult,
+  type ChaosApi,
+  type CutScope,
+  type ExportFormat,
+  type FilterParameter,
+  type GuestId,
+  type HealRequest,
+  type HostAuth,
+  type HostId,
+  hostAddressProblem,
+  type OwnershipClass,
+  type PromptId,
+  type Result,
+  readDuration,
+  readPort,
+  type Unsubscribe,
 } from '../../../shared/api';
 import { cutsForMarks, type LinkMark, type PartitionChoice, partitionFor } from '../graph/actions';
 import type { XY } from '../graph/layout';
 import {
+  ACTIVITY_LIMIT,
   type ChaosState,
   initialState,
   type KnifeMarkView,
@@ -30,7 +35,7 @@ import {
   type TransportState,
 } from './initial-state';
 import { reduceEvent } from './reducers';
-import { selectGraphModel } from './selectors';
+import { nextScope, selectDurationProblem, selectGraphModel, selectPortProblem } from './selectors';
 
 // The one store factory: engine data comes in through events and call results, user intent
 // goes out as contract calls. Actions never reach past the ChaosApi they were given.
@@ -47,8 +52,11 @@ export type ChaosActions = {
   setTool(tool: Tool): void;
   holdKnife(held: boolean): void;
   setOneWay(oneWay: boolean): void;
-  setScope(scope: CutScope): void;
-  setDuration(seconds: number | null): void;
+  setScopeKind(kind: CutScope['kind']): void;
+  /** Keeps the text as typed; an invalid one blocks the knife until it is fixed or emptied. */
+  typePort(text: string): void;
+  /** Keeps the text as typed; an invalid one blocks cuts and partitions until it is fixed. */
+  typeDuration(text: string): void;
   knifePreview(
     marks: readonly { id: string; direction: KnifeMarkView['direction'] }[],
     oneWay: boolean,
@@ -106,6 +114,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
   const { storage, now = Date.now } = env;
   let nextNotice = 1;
   let nextPending = 1;
+  let nextRefusal = 1;
 
   const store = createStore<ChaosState & ChaosActions>()((set, get) => {
     const notify = (tone: Notice['tone'], message: string, hint?: string) =>
@@ -113,6 +122,24 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         notices: [...s.notices, { id: nextNotice++, tone, message, hint }].slice(-NOTICE_LIMIT),
       }));
     const report = (error: ApiError) => notify('error', error.message, error.hint);
+
+    /** Input the UI will not send: said in a notice and kept in the activity log. */
+    const refuse = (kind: ActivityKind, what: string, problems: readonly string[]) => {
+      const error: ApiError = { code: 'invalid-request', message: problems.join('; ') };
+      notify('error', `${what} refused: ${error.message}`);
+      const entry = {
+        id: `ui-refused-${nextRefusal++}`,
+        at: now(),
+        hostId: null,
+        applyId: null,
+        kind,
+        summary: `${what}: refused by the UI, nothing sent`,
+        outcome: 'refused' as const,
+        operations: [],
+        error,
+      };
+      set((s) => ({ activity: [entry, ...s.activity].slice(0, ACTIVITY_LIMIT) }));
+    };
 
     /** Runs a call while the UI shows it as pending; errors become notices (and null). */
     async function track<T>(
@@ -135,7 +162,10 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
     }
 
     const apply = async (label: string, linkIds: string[], request: ApplyRequest) => {
-      const duration = get().durationSeconds;
+      const field = get().duration;
+      // Never read an invalid duration as "no limit": that would make the cut permanent.
+      if (!field.ok) return refuse('apply', label, [field.problem]);
+      const duration = field.value;
       const withDuration = duration ? { ...request, durationSeconds: duration } : request;
       const result = await track(label, linkIds, api['chaos.apply'](withDuration));
       if (result) notify('success', describeApply(label, result.value, duration));
@@ -219,11 +249,14 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       setOneWay(oneWay) {
         set({ oneWay });
       },
-      setScope(scope) {
-        set({ scope });
+      setScopeKind(scopeKind) {
+        set({ scopeKind });
       },
-      setDuration(durationSeconds) {
-        set({ durationSeconds });
+      typePort(text) {
+        set({ port: { text, ...readPort(text) } });
+      },
+      typeDuration(text) {
+        set({ duration: { text, ...readDuration(text) } });
       },
       knifePreview(marks, knifeOneWay) {
         // Keep each unchanged mark's object: edges select their own mark, so only the edges
@@ -247,7 +280,13 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
 
       async cutMarked(marks, oneWay) {
         set({ knifeMarks: {}, knifeOneWay: false });
-        const { cuts, refused } = cutsForMarks(selectGraphModel(get()), marks, oneWay, get().scope);
+        const scope = nextScope(get());
+        const problems = [selectPortProblem(get()), selectDurationProblem(get())].filter(
+          (p): p is string => p !== null,
+        );
+        if (!scope.ok || problems.length)
+          return refuse('apply', `Cut ${plural(marks.length, 'link')}`, problems);
+        const { cuts, refused } = cutsForMarks(selectGraphModel(get()), marks, oneWay, scope.value);
         if (refused.length)
           notify('info', `Left alone: ${refused.map((r) => r.reason).join('; ')}`);
         if (cuts.length === 0) return;
@@ -355,6 +394,11 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async addHost(uri, auth, label) {
+        const problem = hostAddressProblem(uri, get().hosts);
+        if (problem) {
+          refuse('add-host', 'Add host', [problem]);
+          return false;
+        }
         const result = await track('Add host', [], api['hosts.add']({ uri, auth, label }));
         if (!result) return false;
         const host = result.value;

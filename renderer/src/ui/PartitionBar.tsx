@@ -1,6 +1,11 @@
 import { Split, X } from 'lucide-react';
 import type { PartitionChoice } from '../graph/actions';
-import { selectDuration, selectSelectedGuestIds } from '../store/selectors';
+import {
+  selectDurationField,
+  selectDurationProblem,
+  selectSelectedGuestIds,
+} from '../store/selectors';
+import { blockedBy, DURATION_PROBLEM_ID } from './FieldProblem';
 import { useChaos, useChaosStore } from './store-context';
 
 // Partitions by click: with guests selected, one press applies a named topology (Jepsen's).
@@ -33,7 +38,8 @@ const CHOICES: Array<{ id: PartitionChoice; label: string; title: string }> = [
 export function PartitionBar() {
   const store = useChaosStore();
   const selected = useChaos(selectSelectedGuestIds);
-  const duration = useChaos(selectDuration);
+  const duration = useChaos(selectDurationField);
+  const problem = useChaos(selectDurationProblem);
   if (selected.length === 0) return null;
   return (
     <div
@@ -49,14 +55,16 @@ export function PartitionBar() {
           key={choice.id}
           type="button"
           className="button button--small"
-          title={choice.title}
+          {...blockedBy(choice.title, [{ id: DURATION_PROBLEM_ID, problem }])}
           data-testid={`partition-${choice.id}`}
           onClick={() => void store.getState().partition(choice.id)}
         >
           {choice.label}
         </button>
       ))}
-      {duration && <span className="muted small">heals after {duration} s</span>}
+      {duration.ok && duration.value !== null && (
+        <span className="muted small">heals after {duration.value} s</span>
+      )}
       <button
         type="button"
         className="button button--icon button--small"

@@ -8,19 +8,25 @@ import {
   Timer,
   Undo2,
 } from 'lucide-react';
-import { useState } from 'react';
 import type { CutScope } from '../../../shared/api';
 import {
-  selectDuration,
+  selectDurationField,
+  selectDurationProblem,
   selectHasCuts,
   selectOneWay,
-  selectScope,
+  selectPortField,
+  selectPortProblem,
+  selectScopeKind,
   selectTheme,
   selectTool,
+  takesPort,
 } from '../store/selectors';
+import { blockedBy, DURATION_PROBLEM_ID, FieldProblem, PORT_PROBLEM_ID } from './FieldProblem';
 import { useChaos, useChaosStore } from './store-context';
 
 // The tools and the settings that apply to the next strokes. Heal all and undo are always here.
+// The port and the duration are kept as typed: a wrong one is said beside its field and blocks
+// what it feeds, it is never quietly read as "every port" or "no limit".
 
 type ScopeKind = CutScope['kind'];
 const SCOPES: Array<{ kind: ScopeKind; label: string }> = [
@@ -31,35 +37,12 @@ const SCOPES: Array<{ kind: ScopeKind; label: string }> = [
   { kind: 'ipv4', label: 'IPv4' },
 ];
 
-export function scopeFrom(kind: ScopeKind, port: string): CutScope | null {
-  if (kind === 'tcp' || kind === 'udp') {
-    if (port.trim() === '') return { kind };
-    const n = Number(port);
-    return Number.isInteger(n) && n >= 1 && n <= 65535 ? { kind, port: n } : null;
-  }
-  return { kind };
-}
-
 function ScopePicker() {
   const store = useChaosStore();
-  const scope = useChaos(selectScope);
-  const [port, setPort] = useState(
-    scope.kind === 'tcp' || scope.kind === 'udp' ? String(scope.port ?? '') : '',
-  );
-  const portable = scope.kind === 'tcp' || scope.kind === 'udp';
-  const portValid = !portable || scopeFrom(scope.kind, port) !== null;
-  const choose = (kind: ScopeKind) => {
-    const next = scopeFrom(kind, port);
-    if (next) return store.getState().setScope(next);
-    setPort('');
-    store.getState().setScope(scopeFrom(kind, '') as CutScope);
-  };
-  const typePort = (text: string) => {
-    setPort(text);
-    const next = portable ? scopeFrom(scope.kind, text) : null;
-    // An invalid port keeps the last valid scope; the field shows it is invalid.
-    if (next) store.getState().setScope(next);
-  };
+  const kind = useChaos(selectScopeKind);
+  const port = useChaos(selectPortField);
+  const problem = useChaos(selectPortProblem);
+  const portable = takesPort(kind);
   return (
     <fieldset className="toolbar__group" aria-label="Scope of the next cuts">
       <legend className="sr-only">Scope</legend>
@@ -68,35 +51,37 @@ function ScopePicker() {
           <button
             key={s.kind}
             type="button"
-            aria-pressed={scope.kind === s.kind}
-            className={scope.kind === s.kind ? 'is-on' : ''}
-            onClick={() => choose(s.kind)}
+            aria-pressed={kind === s.kind}
+            className={kind === s.kind ? 'is-on' : ''}
+            onClick={() => store.getState().setScopeKind(s.kind)}
           >
             {s.label}
           </button>
         ))}
       </div>
-      <input
-        className={`port ${portValid ? '' : 'is-invalid'}`}
-        aria-label="Destination port (TCP or UDP)"
-        aria-invalid={!portValid}
-        data-testid="scope-port"
-        placeholder="port"
-        inputMode="numeric"
-        disabled={!portable}
-        value={portable ? port : ''}
-        onChange={(e) => typePort(e.target.value)}
-      />
+      <span className="field-anchor">
+        <input
+          className="port"
+          aria-label="Destination port (TCP or UDP)"
+          aria-invalid={problem !== null}
+          aria-describedby={problem ? PORT_PROBLEM_ID : undefined}
+          data-testid="scope-port"
+          placeholder={portable ? 'any port' : 'port'}
+          inputMode="numeric"
+          disabled={!portable}
+          value={portable ? port.text : ''}
+          onChange={(e) => store.getState().typePort(e.target.value)}
+        />
+        <FieldProblem id={PORT_PROBLEM_ID} problem={problem} />
+      </span>
     </fieldset>
   );
 }
 
 function DurationPicker() {
   const store = useChaosStore();
-  const duration = useChaos(selectDuration);
-  const [text, setText] = useState(duration ? String(duration) : '');
-  const value = text.trim() === '' ? null : Number(text);
-  const valid = value === null || (Number.isInteger(value) && value >= 1 && value <= 7 * 24 * 3600);
+  const duration = useChaos(selectDurationField);
+  const problem = useChaos(selectDurationProblem);
   return (
     <label
       className="toolbar__group duration"
@@ -104,21 +89,19 @@ function DurationPicker() {
     >
       <Timer size={18} aria-hidden />
       <span className="sr-only">Heal after seconds</span>
-      <input
-        aria-label="Heal after (seconds)"
-        data-testid="duration"
-        className={valid ? '' : 'is-invalid'}
-        aria-invalid={!valid}
-        placeholder="no limit"
-        inputMode="numeric"
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          const next = e.target.value.trim() === '' ? null : Number(e.target.value);
-          if (next === null || (Number.isInteger(next) && next >= 1))
-            store.getState().setDuration(next);
-        }}
-      />
+      <span className="field-anchor">
+        <input
+          aria-label="Heal after (seconds)"
+          data-testid="duration"
+          aria-invalid={problem !== null}
+          aria-describedby={problem ? DURATION_PROBLEM_ID : undefined}
+          placeholder="no limit"
+          inputMode="numeric"
+          value={duration.text}
+          onChange={(e) => store.getState().typeDuration(e.target.value)}
+        />
+        <FieldProblem id={DURATION_PROBLEM_ID} problem={problem} />
+      </span>
       <span className="muted">s</span>
     </label>
   );
@@ -130,6 +113,12 @@ export function Toolbar() {
   const oneWay = useChaos(selectOneWay);
   const theme = useChaos(selectTheme);
   const hasCuts = useChaos(selectHasCuts);
+  const portProblem = useChaos(selectPortProblem);
+  const durationProblem = useChaos(selectDurationProblem);
+  const knife = blockedBy('Knife: drag across links to cut them (K, or hold Shift and drag)', [
+    { id: PORT_PROBLEM_ID, problem: portProblem },
+    { id: DURATION_PROBLEM_ID, problem: durationProblem },
+  ]);
   return (
     <header className="toolbar" role="toolbar" aria-label="Tools">
       <div className="brand">
@@ -152,7 +141,7 @@ export function Toolbar() {
           aria-pressed={tool === 'knife'}
           className={tool === 'knife' ? 'is-on is-knife' : ''}
           data-testid="tool-knife"
-          title="Knife: drag across links to cut them (K, or hold Shift and drag)"
+          {...knife}
           onClick={() => store.getState().setTool(tool === 'knife' ? 'select' : 'knife')}
         >
           <Scissors size={18} aria-hidden /> Knife
