@@ -7,7 +7,14 @@ import {
   labInventory,
   labMac,
 } from '../../../shared/api/fixtures';
-import { buildGraphModel, linkId, PAIRWISE_LIMIT, protectionOf, scopeLabel } from './model';
+import {
+  buildGraphModel,
+  cutBadge,
+  linkId,
+  PAIRWISE_LIMIT,
+  protectionOf,
+  scopeLabel,
+} from './model';
 
 const g = (n: number) => labGuest(n).id;
 
@@ -41,7 +48,7 @@ describe('graph model', () => {
     // node2 -> node1 is dropped: whichever of the two is `a`, blocked points from node2.
     expect(link?.blocked).toBe(a === g(2) ? 'a->b' : 'b->a');
     expect(link?.status).toBe('severed');
-    expect(link?.scopeLabel).toBe('UDP');
+    expect(link?.badge).toBe('UDP, one way');
     expect(model.guests.find((x) => x.id === g(1))?.cutCount).toBe(1);
     expect(model.guests.find((x) => x.id === g(3))?.cutCount).toBe(0);
   });
@@ -61,7 +68,7 @@ describe('graph model', () => {
     const link = model.links[0];
     expect(link?.blocked).toBe('both');
     expect(link?.status).toBe('applying');
-    expect(link?.scopeLabel).toBe('TCP:80+ICMP');
+    expect(link?.badge).toBe('TCP:80, one way + ICMP, one way');
     expect(link?.expiresAt).toBe(5000);
   });
 
@@ -112,6 +119,8 @@ describe('graph model', () => {
     expect(protectionOf(labGuest(2))).toBe('unprotected');
     expect(scopeLabel({ kind: 'all' })).toBe('');
     expect(scopeLabel({ kind: 'udp', port: 53 })).toBe('UDP:53');
+    expect(cutBadge({ scope: { kind: 'udp', port: 53 }, blocked: 'b->a' })).toBe('UDP:53, one way');
+    expect(cutBadge({ scope: { kind: 'all' }, blocked: 'both' })).toBe('All, both ways');
     expect(labMac(2)).toBe('52:54:00:00:00:22');
   });
 });

@@ -47,8 +47,8 @@ export type LinkModel = {
   status: LinkStatus;
   /** What is dropped across the link, all cuts together; null when nothing is. */
   blocked: Blocked | null;
-  /** "UDP", "TCP:80", "UDP+ICMP"; empty when everything is cut. */
-  scopeLabel: string;
+  /** Each cut's exact scope and direction: "UDP:53, one way", "All, both ways + ICMP, one way". */
+  badge: string;
   reapplied: boolean;
   /** The earliest moment one of its cuts heals itself. */
   expiresAt: number | null;
@@ -131,6 +131,11 @@ export function compareGuests(x: Guest, y: Guest): number {
 
 export function interfaceOn(guest: Guest, segmentId: SegmentId): GuestInterface | undefined {
   return guest.interfaces.find((i) => i.segmentId === segmentId);
+}
+
+/** What one cut drops, exactly, in the fewest words: "UDP:53, one way". */
+export function cutBadge(cut: Pick<LinkCut, 'scope' | 'blocked'>): string {
+  return `${scopeLabel(cut.scope) || 'All'}, ${cut.blocked === 'both' ? 'both ways' : 'one way'}`;
 }
 
 export function scopeLabel(scope: CutScope): string {
@@ -314,7 +319,7 @@ function addLinks(
         state: cut.state,
         expiresAt: cut.expiresAt,
       }));
-      const labels = [...new Set(linkCuts.map((c) => scopeLabel(c.scope)))];
+      const badges = [...new Set(linkCuts.map(cutBadge))];
       const expiries = linkCuts.map((c) => c.expiresAt).filter((e): e is number => e !== null);
       model.links.push({
         id,
@@ -327,7 +332,7 @@ function addLinks(
         cuts: linkCuts,
         status: worst(linkCuts.map((c) => statusOfCut(c.state))),
         blocked: combineBlocked(linkCuts),
-        scopeLabel: labels.includes('') ? '' : labels.join('+'),
+        badge: badges.join(' + '),
         reapplied: linkCuts.some((c) => c.state === 're-applied'),
         expiresAt: expiries.length ? Math.min(...expiries) : null,
       });

@@ -6,7 +6,7 @@ import { selectIndexes, selectKnifeOneWay, selectPendingLinkIds } from '../../st
 import { center } from '../../tools/knife/geometry';
 import { useChaos, useChaosStore } from '../../ui/store-context';
 import type { LinkEdgeData } from '../flow';
-import type { Blocked, LinkStatus } from '../model';
+import { type Blocked, cutBadge, type LinkStatus } from '../model';
 import { pairLinkPath, svgPath } from '../paths';
 import { Countdown } from './Countdown';
 import { useNodeRect } from './rects';
@@ -72,7 +72,7 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
         <title>
           {link.uncuttable
             ? `${nameA} – ${nameB}: cannot be cut (${link.uncuttable})`
-            : `${nameA} – ${nameB}${healable ? `: cut${link.scopeLabel ? ` (${link.scopeLabel})` : ''}` : ''}`}
+            : `${nameA} – ${nameB}${healable ? `: cut (${link.badge})` : ''}`}
         </title>
       </path>
       {(healable || status !== 'intact') && (
@@ -97,7 +97,23 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
             ) : (
               <Scissors size={16} aria-hidden className="spin-slow" />
             )}
-            {link.scopeLabel && <span className="link-label__scope">{link.scopeLabel}</span>}
+            {link.badge && (
+              <span
+                className="link-label__scope"
+                data-testid="cut-badge"
+                title={link.cuts
+                  .map((c) =>
+                    c.blocked === 'both'
+                      ? `${cutBadge(c)} between ${nameA} and ${nameB}`
+                      : c.blocked === 'a->b'
+                        ? `${cutBadge(c)}: from ${nameA} to ${nameB}`
+                        : `${cutBadge(c)}: from ${nameB} to ${nameA}`,
+                  )
+                  .join('\n')}
+              >
+                {link.badge}
+              </span>
+            )}
             {link.reapplied && (
               <span className="link-label__scope" title="re-applied after the guest restarted">
                 ↻
