@@ -3,7 +3,15 @@
 // a name given several times is a list, and a rule using it is instantiated once per value.
 import { XmlModelError } from './errors';
 import { type FilterName, filterName } from './values';
-import { el, elements, requireAttr, type XmlElement } from './xml';
+import {
+  type Aside,
+  asidesOf,
+  el,
+  elements,
+  requireAttr,
+  withAsides,
+  type XmlElement,
+} from './xml';
 
 export interface FilterParameter {
   readonly name: string;
@@ -13,6 +21,8 @@ export interface FilterParameter {
 export interface FilterRef {
   readonly filter: FilterName;
   readonly parameters: readonly FilterParameter[];
+  /** Comments among the parameters, kept in place when the element is written again. */
+  readonly asides?: readonly Aside[];
 }
 
 // libvirt's own rules (nwfilter_params.h, VALID_VARNAME / VALID_VARVALUE): a parameter outside
@@ -42,13 +52,16 @@ export function checkParameter(p: FilterParameter): FilterParameter {
 }
 
 export function parseFilterRef(e: XmlElement): FilterRef {
-  return {
+  const ref: FilterRef = {
     filter: filterName(requireAttr(e, 'filter')),
     parameters: elements(e, 'parameter').map((p) => ({
       name: requireAttr(p, 'name'),
       value: requireAttr(p, 'value'),
     })),
   };
+  // Only when every child element is a parameter do the asides' places mean the same on output.
+  const asides = elements(e).length === ref.parameters.length ? asidesOf(e) : undefined;
+  return asides ? { ...ref, asides } : ref;
 }
 
 /** The <filterref> element; parameters are validated against libvirt's character sets. */
@@ -56,9 +69,12 @@ export function filterRefElement(ref: FilterRef): XmlElement {
   return el(
     'filterref',
     { filter: filterName(ref.filter) },
-    ref.parameters
-      .map(checkParameter)
-      .map((p) => el('parameter', { name: p.name, value: p.value })),
+    withAsides(
+      ref.parameters
+        .map(checkParameter)
+        .map((p) => el('parameter', { name: p.name, value: p.value })),
+      ref.asides,
+    ),
   );
 }
 

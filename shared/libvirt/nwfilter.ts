@@ -4,7 +4,9 @@ import { XmlModelError } from './errors';
 import { canonicalParameters, type FilterRef, filterRefElement, parseFilterRef } from './filterref';
 import { compact, type FilterName, filterName, type Uuid, uuid } from './values';
 import {
+  type Aside,
   type Attrs,
+  asidesOf,
   child,
   el,
   isElement,
@@ -13,6 +15,7 @@ import {
   serializeXml,
   textEl,
   textOf,
+  withAsides,
   type XmlElement,
   type XmlNode,
 } from './xml';
@@ -23,6 +26,8 @@ export type RuleDirection = 'in' | 'out' | 'inout';
 export interface ProtocolMatch {
   readonly protocol: string;
   readonly attrs: Attrs;
+  /** Whatever the element holds (libvirt expects nothing; a comment is kept). */
+  readonly children?: readonly XmlNode[];
 }
 
 export interface FilterRule {
@@ -36,6 +41,8 @@ export interface FilterRule {
   readonly matches: readonly ProtocolMatch[];
   /** Attributes of <rule> we do not model, kept in order. */
   readonly otherAttrs?: Attrs;
+  /** Comments among the protocol elements, kept in place. */
+  readonly asides?: readonly Aside[];
 }
 
 export type FilterEntry =
@@ -95,8 +102,15 @@ export function parseRule(e: XmlElement): FilterRule {
     direction: parseDirection(requireAttr(e, 'direction')),
     priority: integer(e.attrs.priority, 'rule priority'),
     statematch: parseStatematch(e.attrs.statematch),
-    matches: e.children.filter(isElement).map((m) => ({ protocol: m.name, attrs: m.attrs })),
+    matches: e.children
+      .filter(isElement)
+      .map((m) =>
+        m.children.length > 0
+          ? { protocol: m.name, attrs: m.attrs, children: m.children }
+          : { protocol: m.name, attrs: m.attrs },
+      ),
     otherAttrs: others(e.attrs, RULE_KNOWN),
+    asides: asidesOf(e),
   };
   return compact(rule);
 }
@@ -138,7 +152,10 @@ export function ruleElement(rule: FilterRule): XmlElement {
       statematch: rule.statematch === undefined ? undefined : String(rule.statematch),
       ...rule.otherAttrs,
     },
-    rule.matches.map((m) => el(m.protocol, m.attrs)),
+    withAsides(
+      rule.matches.map((m) => el(m.protocol, m.attrs, m.children ?? [])),
+      rule.asides,
+    ),
   );
 }
 

@@ -1,8 +1,9 @@
-// The one XML configuration of the project: fast-xml-parser in preserve-order mode both ways, so
-// element order (rules and filterrefs interleave in a filter) and unknown elements survive a
-// round trip. Everything above this file works on the small immutable tree below; every string
-// that reaches XML is escaped here, by the library, never by concatenation.
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+// The one XML configuration of the project: fast-xml-parser in preserve-order mode reads, and a
+// small writer below writes, so element order (rules and filterrefs interleave in a filter),
+// unknown and namespaced elements and comments survive a round trip. Everything above this file
+// works on the small immutable tree below; every string that reaches XML is escaped here
+// (escapeAttribute, escapeText), never by the callers.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { XmlModelError } from './errors';
 
 export type Attrs = Readonly<Record<string, string>>;
@@ -31,15 +32,56 @@ const OPTIONS = {
   htmlEntities: true,
   commentPropName: '#comment',
   textNodeName: '#text',
-  // Builder side: two-space indentation like libvirt, <a/> for empty elements.
-  format: true,
-  indentBy: '  ',
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
 } as const;
 
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\t': '&#9;',
+  '\n': '&#10;',
+  '\r': '&#13;',
+};
+
+/**
+ * An attribute value as XML text. Beyond the five markup characters, tab, newline and carriage
+ * return become references: written raw, a conforming parser reads each back as a space.
+ */
+export function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"'\t\n\r]/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** Character data as XML text; a raw carriage return would be read back as a newline. */
+export function escapeText(value: string): string {
+  return value.replace(/[&<>\r]/g, (c) => ESCAPES[c] ?? c);
+}
+
 const parser = new XMLParser(OPTIONS as ConstructorParameters<typeof XMLParser>[0]);
-const builder = new XMLBuilder(OPTIONS as ConstructorParameters<typeof XMLBuilder>[0]);
+
+/** An XML name, with at most one namespace prefix (kc:cut, xmlns:kc, dnsmasq:options). */
+const QNAME = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+
+// Markup in document order: comments, CDATA and processing instructions are skipped over so that
+// only real start tags are touched.
+const MARKUP =
+  /<!--[\s\S]*?-->|<!\[CDATA\[[\s\S]*?\]\]>|<\?[\s\S]*?\?>|<[A-Za-z_][^\s/>]*(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*\/?>/g;
+
+/**
+ * XML 1.0 end-of-line handling (2.11) and attribute-value normalisation (3.3.3): a literal tab,
+ * newline or carriage return inside an attribute value is a space; only &#9; &#10; &#13; keep them.
+ * The parser library does neither, and decodes references before we could tell the two apart.
+ */
+function normaliseWhitespace(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(MARKUP, (m) =>
+      m.startsWith('<!') || m.startsWith('<?')
+        ? m
+        : m.replace(/"[^"]*"|'[^']*'/g, (quoted) => quoted.replace(/[\t\n]/g, ' ')),
+    );
+}
 
 // fast-xml-parser's preserve-order shape: [{ tag: [children], ':@': { attr: value } }, { '#text': 'x' }]
 type FxpNode = Record<string, unknown>;
@@ -74,30 +116,48 @@ function checkText(s: string, where: string): string {
   return s;
 }
 
-function toFxp(node: XmlNode): FxpNode {
-  if ('text' in node) return { '#text': checkText(node.text, 'a text node') };
-  if ('comment' in node) {
-    if (node.comment.includes('--'))
-      throw new XmlModelError('invalid-value', 'a comment cannot contain "--"');
-    return { '#comment': [{ '#text': checkText(node.comment, 'a comment') }] };
-  }
-  if (!/^[A-Za-z_][\w.-]*$/.test(node.name))
+function checkName(name: string, what: string): string {
+  if (!QNAME.test(name))
+    throw new XmlModelError('invalid-value', `not an XML ${what} name: ${JSON.stringify(name)}`);
+  return name;
+}
+
+function checkComment(comment: string): string {
+  // XML 1.0 production 15: no "--" inside, and no "-" before the closing "-->". A comment has
+  // no references, so a carriage return in it would be read back as a newline (2.11).
+  if (comment.includes('--') || comment.endsWith('-') || comment.includes('\r'))
     throw new XmlModelError(
       'invalid-value',
-      `not an XML element name: ${JSON.stringify(node.name)}`,
+      'a comment cannot contain "--" or a carriage return, or end in "-"',
     );
-  const out: FxpNode = { [node.name]: node.children.map(toFxp) };
-  const keys = Object.keys(node.attrs);
-  if (keys.length > 0) {
-    const attrs: Record<string, string> = {};
-    for (const k of keys) {
-      if (!/^[A-Za-z_][\w.-]*$/.test(k))
-        throw new XmlModelError('invalid-value', `not an XML attribute name: ${JSON.stringify(k)}`);
-      attrs[k] = checkText(node.attrs[k] ?? '', `attribute ${k}`);
-    }
-    out[':@'] = attrs;
+  return checkText(comment, 'a comment');
+}
+
+function startTag(e: XmlElement): string {
+  const attrs = Object.entries(e.attrs).map(
+    ([k, v]) =>
+      ` ${checkName(k, 'attribute')}="${escapeAttribute(checkText(v, `attribute ${k}`))}"`,
+  );
+  return `<${checkName(e.name, 'element')}${attrs.join('')}`;
+}
+
+/** Exactly as is: inside an element that holds text, whitespace would change the content. */
+function writeInline(node: XmlNode): string {
+  if ('text' in node) return escapeText(checkText(node.text, 'a text node'));
+  if ('comment' in node) return `<!--${checkComment(node.comment)}-->`;
+  if (node.children.length === 0) return `${startTag(node)}/>`;
+  return `${startTag(node)}>${node.children.map(writeInline).join('')}</${node.name}>`;
+}
+
+/** Indented like libvirt's output, two spaces a level, where no text makes it content. */
+function writeIndented(node: XmlNode, indent: string, out: string[]): void {
+  if (!('name' in node) || node.children.length === 0 || node.children.some((c) => 'text' in c)) {
+    out.push(indent + writeInline(node));
+    return;
   }
-  return out;
+  out.push(`${indent}${startTag(node)}>`);
+  for (const c of node.children) writeIndented(c, `${indent}  `, out);
+  out.push(`${indent}</${node.name}>`);
 }
 
 /**
@@ -118,7 +178,7 @@ export function parseXml(text: string, expectedRoot?: string): XmlElement {
     });
   let tree: FxpNode[];
   try {
-    tree = parser.parse(text) as FxpNode[];
+    tree = parser.parse(normaliseWhitespace(text)) as FxpNode[];
   } catch (e) {
     throw new XmlModelError('malformed-xml', e instanceof Error ? e.message : String(e));
   }
@@ -137,8 +197,9 @@ export function parseXml(text: string, expectedRoot?: string): XmlElement {
 
 /** The element as indented XML text (no declaration), ending in a newline like virsh output. */
 export function serializeXml(root: XmlElement): string {
-  const text = builder.build([toFxp(root)]) as string;
-  return `${text.replace(/^\n+/, '').replace(/\n*$/, '')}\n`;
+  const out: string[] = [];
+  writeIndented(root, '', out);
+  return `${out.join('\n')}\n`;
 }
 
 // ---- building and reading the tree -------------------------------------------------------------
@@ -189,6 +250,41 @@ export function requireAttr(e: XmlElement, name: string): string {
   const v = e.attrs[name];
   if (v === undefined) throw new XmlModelError('missing', `<${e.name}> has no ${name} attribute`);
   return v;
+}
+
+/** A comment (or text) among an element's children, placed after `after` child elements. */
+export interface Aside {
+  readonly after: number;
+  readonly node: XmlNode;
+}
+
+/**
+ * The comments and text of an element, each with its place among the child elements, so that
+ * a model that rebuilds the element from parsed values (a rule, a filterref) puts them back.
+ */
+export function asidesOf(e: XmlElement): Aside[] | undefined {
+  const out: Aside[] = [];
+  let after = 0;
+  for (const c of e.children) {
+    if (isElement(c)) after++;
+    else out.push({ after, node: c });
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** Child elements with the asides put back in their places. */
+export function withAsides(
+  children: readonly XmlElement[],
+  asides: readonly Aside[] | undefined,
+): XmlNode[] {
+  if (!asides || asides.length === 0) return [...children];
+  const out: XmlNode[] = [];
+  children.forEach((c, i) => {
+    for (const a of asides) if (a.after === i) out.push(a.node);
+    out.push(c);
+  });
+  for (const a of asides) if (a.after >= children.length) out.push(a.node);
+  return out;
 }
 
 /** A copy of `parent` with its children replaced. */
