@@ -57,6 +57,41 @@ export class GraphPage {
     if (((await toggle.getAttribute('aria-pressed')) === 'true') !== on) await toggle.click();
   }
 
+  /** The toolbar's port field (enabled for TCP and UDP only) and its problem beside it. */
+  portField(): Locator {
+    return this.page.getByTestId('scope-port');
+  }
+
+  durationField(): Locator {
+    return this.page.getByTestId('duration');
+  }
+
+  /** What is wrong with a field, said beside it (port-problem, duration-problem). */
+  problem(id: 'port-problem' | 'duration-problem'): Locator {
+    return this.page.getByTestId(id);
+  }
+
+  async typePort(text: string): Promise<void> {
+    await this.portField().fill(text);
+  }
+
+  async typeDuration(text: string): Promise<void> {
+    await this.durationField().fill(text);
+  }
+
+  /** A partition button of the bar shown while guests are selected. */
+  partitionButton(choice: string): Locator {
+    return this.page.getByTestId(`partition-${choice}`);
+  }
+
+  /** A cut's badge on the link between two guests: its exact scope and direction. */
+  cutBadge(x: string, y: string): Locator {
+    const heal = this.page.getByRole('button', {
+      name: new RegExp(`^Heal link (${x} – ${y}|${y} – ${x})$`),
+    });
+    return heal.locator('..').getByTestId('cut-badge');
+  }
+
   async healAll(): Promise<void> {
     await this.button('heal-all').click();
   }
@@ -91,6 +126,17 @@ export class GraphPage {
    * A real stroke: mouse down at the first point, moves through the others in small steps,
    * `whileDown` runs before the button is released (to look at the knife's preview).
    */
+  /** A stroke with Shift held (the knife while the key is down), after leaving any field. */
+  async shiftStroke(points: readonly Point[]): Promise<void> {
+    await this.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await this.page.keyboard.down('Shift');
+    try {
+      await this.stroke(points);
+    } finally {
+      await this.page.keyboard.up('Shift');
+    }
+  }
+
   async stroke(points: readonly Point[], whileDown?: () => Promise<void>): Promise<void> {
     const [first, ...rest] = points;
     if (!first) throw new Error('a stroke needs points');

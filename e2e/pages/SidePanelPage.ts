@@ -34,4 +34,34 @@ export class SidePanelPage {
     if ((await head.getAttribute('aria-expanded')) !== 'true') await head.click();
     return row.getByTestId('binding-xml');
   }
+
+  /** The Add host form of the Connections tab. */
+  hostAddress(): Locator {
+    return this.page.getByTestId('host-uri');
+  }
+
+  hostAddressProblem(): Locator {
+    return this.page.getByTestId('host-uri-problem');
+  }
+
+  addHostButton(): Locator {
+    return this.page.getByTestId('add-host');
+  }
+
+  async chooseLogin(how: 'ssh-agent' | 'Key file' | 'Local socket'): Promise<void> {
+    await this.page.getByRole('radiogroup', { name: 'How to log in' }).getByText(how).click();
+  }
+
+  hostRows(): Locator {
+    return this.page.getByTestId('host-row');
+  }
+
+  /** Activity entries, newest first; `outcome` narrows to refused, ok, failed... */
+  activityEntries(outcome?: string): Locator {
+    return this.page.locator(
+      outcome
+        ? `[data-testid="activity-entry"][data-outcome="${outcome}"]`
+        : '[data-testid="activity-entry"]',
+    );
+  }
 }

@@ -30,6 +30,7 @@ function Entry({ entry }: { entry: ActivityEntry }) {
       className={`activity activity--${entry.outcome}`}
       data-testid="activity-entry"
       data-kind={entry.kind}
+      data-outcome={entry.outcome}
     >
       <button
         type="button"
