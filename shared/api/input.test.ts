@@ -132,6 +132,9 @@ describe('host addresses', () => {
     expect(problem(readHostAddress('qemu+tls://kvm1/system'))).toMatch(/transport 'tls'/);
     expect(problem(readHostAddress('qemu+ssh:///system'))).toMatch(/an ssh URI needs a host/);
     expect(problem(readHostAddress(''))).toMatch(/^give the host as/);
+    expect(problem(readHostAddress('file:///etc/passwd'))).toBe(
+      "file:///etc/passwd: 'file' is not a libvirt driver; use qemu:///system, qemu+ssh://user@host/system or ssh://user@host",
+    );
   });
 
   it('one key per daemon and login: the same host written two ways is the same host', () => {

@@ -45,6 +45,27 @@ export type HostAddress =
 export const HOST_ADDRESS_FORMS =
   'give the host as ssh://user@host[:port], qemu+ssh://user@host/system or an ~/.ssh/config alias';
 
+/** libvirt's hypervisor and state drivers; anything else (file:, http:) is not a libvirt URI. */
+export const LIBVIRT_DRIVERS: ReadonlySet<string> = new Set([
+  'qemu',
+  'kvm',
+  'lxc',
+  'xen',
+  'libxl',
+  'test',
+  'vbox',
+  'ch',
+  'bhyve',
+  'vz',
+  'openvz',
+  'network',
+  'nwfilter',
+  'interface',
+  'nodedev',
+  'secret',
+  'storage',
+]);
+
 /** A DNS name, an IPv4 address or an ssh alias; IPv6 only in brackets. */
 const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9._-]*[A-Za-z0-9_])?$/;
 const IPV6_IN_BRACKETS = /^\[[0-9A-Fa-f:.]+\]$/;
@@ -123,6 +144,10 @@ export function readHostAddress(input: string): Parsed<HostAddress> {
     const parts = sshParts(text, user, host, port);
     return parts.ok ? good({ transport: 'ssh', ...parts.value, driver: 'qemu:///system' }) : parts;
   }
+  if (!LIBVIRT_DRIVERS.has(driver))
+    return bad(
+      `${text}: '${driver}' is not a libvirt driver; use qemu:///system, qemu+ssh://user@host/system or ssh://user@host`,
+    );
   if (transport === 'ssh' || transport === 'libssh' || transport === 'libssh2') {
     if (host === '') return bad(`${text}: an ssh URI needs a host`);
     const parts = sshParts(text, user, host, port);
