@@ -59,6 +59,45 @@ const waitFor = async (what: () => boolean, ms = 2000) => {
 };
 
 describe('connect() and reconnection', () => {
+  it('keeps backing off when every new link drops at once (its first reads fail)', async () => {
+    const { dialer, peers } = testDialer();
+    const { states } = await open(dialer, {
+      reconnect: { initialDelayMs: 5, maxDelayMs: 40, stableAfterMs: 1000 },
+    });
+    // Each link is dropped as soon as it is up, like a host whose first reads close it.
+    const dropNewest = () => peers.at(-1)?.stream.destroy();
+    dropNewest();
+    const attempts = () => states.flatMap((s) => (s.state === 'reconnecting' ? [s.attempt] : []));
+    let seen = 1;
+    await waitFor(() => {
+      if (peers.length > seen) {
+        seen = peers.length;
+        dropNewest();
+      }
+      return attempts().length >= 5;
+    });
+    expect(attempts().slice(0, 5)).toEqual([1, 2, 3, 4, 5]);
+    const delays = states.flatMap((s) => (s.state === 'reconnecting' ? [s.delayMs] : []));
+    expect(Math.max(...delays)).toBeLessThanOrEqual(40 * 1.2);
+  });
+
+  it('names the host and the step when libvirtd never answers the opening handshake', async () => {
+    const dialer: Dialer = async () => {
+      const [ours, theirs] = memoryDuplexPair();
+      theirs.resume(); // reads everything, answers nothing: a stopped libvirtd
+      return ours;
+    };
+    const failed = connect('ssh://root@kvm1:2222', {
+      dialer,
+      keepalive: false,
+      openTimeoutMs: 50,
+    });
+    await expect(failed).rejects.toMatchObject({ code: 'timeout' });
+    await expect(failed).rejects.toThrow(
+      /libvirtd on root@kvm1:2222 did not answer within 0\.05 s while opening the connection \(authList\)/,
+    );
+  });
+
   it('connects, then reports connecting -> connected', async () => {
     const { dialer } = testDialer();
     const { lv, states } = await open(dialer);

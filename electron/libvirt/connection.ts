@@ -34,6 +34,11 @@ export interface ReconnectOptions {
   factor?: number;
   /** Attempts before giving up (state 'failed'); default unlimited. */
   maxAttempts?: number;
+  /**
+   * A link must stay up this long before the backoff starts again from its first delay; a link
+   * that drops as soon as it opens (its first reads fail) keeps backing off. Default 30 s.
+   */
+  stableAfterMs?: number;
 }
 
 /** Opens the byte stream to libvirtd for a target; the default picks unix or ssh. */
@@ -45,6 +50,8 @@ export interface ConnectOptions extends SshDialOptions {
   readOnly?: boolean;
   keepalive?: KeepaliveOptions | false;
   callTimeoutMs?: number;
+  /** Timeout of each call of the opening handshake (default 30 s). */
+  openTimeoutMs?: number;
   /** false: no reconnection, the connection ends in 'failed' when the link drops. */
   reconnect?: ReconnectOptions | false;
   /** Called on every state change, including the first 'connecting'. */
@@ -93,10 +100,29 @@ export async function openTarget(
       readOnly: options.readOnly ?? false,
       ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
+      ...(options.openTimeoutMs !== undefined ? { openTimeoutMs: options.openTimeoutMs } : {}),
     });
   } catch (err) {
-    throw rootCause(err);
+    const cause = rootCause(err);
+    if (cause instanceof RpcError && cause.code === 'timeout') {
+      const [, call = 'a call', ms = '0'] =
+        /^(\w+): no reply within (\d+) ms/.exec(cause.message) ?? [];
+      throw new RpcError(
+        'timeout',
+        `libvirtd on ${describeTarget(target)} did not answer within ${Number(ms) / 1000} s while ` +
+          `opening the connection (${call}): is it running, and not stopped or stuck?`,
+        { cause },
+      );
+    }
+    throw cause;
   }
+}
+
+/** The target in a few words, never with credentials. */
+export function describeTarget(target: ConnectTarget): string {
+  if (target.transport === 'unix') return `this machine (${target.socketPath})`;
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return `${target.user ? `${target.user}@` : ''}${host}${target.port ? `:${target.port}` : ''}`;
 }
 
 interface Persistent {
@@ -114,6 +140,9 @@ export class Connection {
   private readonly subscriptions = new Set<Persistent>();
   private retryTimer: NodeJS.Timeout | undefined;
   private generation = 0;
+  /** Attempts since the last link that stayed up (see ReconnectOptions.stableAfterMs). */
+  private attempts = 0;
+  private connectedAt = 0;
 
   constructor(
     readonly target: ConnectTarget,
@@ -208,6 +237,7 @@ export class Connection {
       return;
     }
     this.current = client;
+    this.connectedAt = Date.now();
     client.rpc.onClosed((reason) => this.onLost(client, reason));
     for (const sub of this.subscriptions) await this.register(client, sub).catch(() => {});
     if (this.current === client) {
@@ -231,10 +261,13 @@ export class Connection {
       this.setState({ state: 'failed', error });
       return;
     }
-    this.scheduleRetry(1, error);
+    const stableAfterMs = this.options.reconnect?.stableAfterMs ?? 30_000;
+    if (Date.now() - this.connectedAt >= stableAfterMs) this.attempts = 0;
+    this.scheduleRetry(this.attempts + 1, error);
   }
 
   private scheduleRetry(attempt: number, error: Error): void {
+    this.attempts = attempt;
     const opts = this.options.reconnect || {};
     if (attempt > (opts.maxAttempts ?? Number.POSITIVE_INFINITY)) {
       this.setState({ state: 'failed', error });

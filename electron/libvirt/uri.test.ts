@@ -89,6 +89,30 @@ describe('parseConnectUri', () => {
       expect(() => parseConnectUri(uri), uri).toThrow(TransportError);
     }
   });
+
+  it('refuses what is not a libvirt driver (file:, http:)', () => {
+    for (const uri of ['file:///etc/passwd', 'http:///x', 'data:///system']) {
+      expect(() => parseConnectUri(uri), uri).toThrow(/is not a libvirt driver/);
+    }
+    expect(parseConnectUri('test:///default')).toMatchObject({ transport: 'unix' });
+  });
+
+  it('refuses a password in the URI without repeating it', () => {
+    for (const uri of [
+      'ssh://root:hunter2@kvm1',
+      'qemu+ssh://root:hunter2@kvm1:2222/system',
+      'qemu+ssh://root:hunter2@kvm1:99999/system',
+    ]) {
+      let message = '';
+      try {
+        parseConnectUri(uri);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, uri).toMatch(/password|\*\*\*/);
+      expect(message, uri).not.toContain('hunter2');
+    }
+  });
 });
 
 describe('remoteProxyCommand', () => {

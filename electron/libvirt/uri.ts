@@ -4,6 +4,7 @@
 //   ssh://user@host:port                              ssh, qemu:///system on the far side
 //   user@alias, alias                                 ssh, resolved through ~/.ssh/config
 // and the command libvirt runs on the far side of ssh (virNetClientSSHHelperCommand).
+import { LIBVIRT_DRIVERS } from '../../shared/api/input';
 import { TransportError } from './errors';
 
 export const DEFAULT_SOCKET = '/var/run/libvirt/libvirt-sock';
@@ -50,6 +51,11 @@ const CLIENT_PARAMS = new Set([
   'name',
 ]);
 
+/** The URI as it may be shown: a password in it replaced by ***. */
+export function withoutPassword(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:?#]*):[^/@?#]*@/i, '$1:***@');
+}
+
 function bad(message: string): TransportError {
   return new TransportError('bad-target', message);
 }
@@ -83,7 +89,12 @@ export function parseConnectUri(input: string | undefined, readOnly = false): Co
   try {
     url = new URL(text);
   } catch {
-    throw bad(`not a connection URI: ${text}`);
+    throw bad(`not a connection URI: ${withoutPassword(text)}`);
+  }
+  if (url.password) {
+    throw bad(
+      `${withoutPassword(text)}: a password in the URI is never used nor kept; use ssh-agent or a key file`,
+    );
   }
   const scheme = url.protocol.slice(0, -1);
   const [driver = '', transport] = scheme.split('+', 2) as [string, string | undefined];
@@ -102,6 +113,12 @@ export function parseConnectUri(input: string | undefined, readOnly = false): Co
   if (driver === 'ssh' && transport === undefined) {
     return sshTarget(url, DEFAULT_NAME, params, readOnly);
   }
+  if (!LIBVIRT_DRIVERS.has(driver)) {
+    throw bad(
+      `${text}: '${driver}' is not a libvirt driver; use qemu:///system, qemu+ssh://user@host/system or ssh://user@host`,
+    );
+  }
+
   if (transport === 'ssh' || transport === 'libssh' || transport === 'libssh2') {
     if (!url.hostname) throw bad(`${text}: an ssh URI needs a host`);
     return sshTarget(url, driverName(driver, url.pathname, extra), params, readOnly);

@@ -52,8 +52,8 @@ export interface SshDialOptions extends SshConfigOptions {
   /** Asked when the host is not in known_hosts; without it unknown hosts are refused. */
   onUnknownHostKey?: (info: UnknownHostKey) => Promise<HostKeyDecision> | HostKeyDecision;
   /**
-   * ssh handshake and authentication timeout, which includes the time a person takes to
-   * answer the callbacks above. Default 20 s, or 120 s when a callback is given.
+   * ssh handshake and authentication timeout, from the TCP connect to an authenticated session,
+   * not counting the time a person takes to answer the callbacks above. Default 15 s.
    */
   readyTimeoutMs?: number;
   debug?: (message: string) => void;
@@ -69,6 +69,7 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
 };
 
 const MAX_STDERR = 4096;
+export const DEFAULT_READY_TIMEOUT_MS = 15_000;
 // ssh2 is CommonJS: its named exports are only reachable through the default export under ESM.
 const { Client: SshClient, utils } = ssh2;
 
@@ -85,21 +86,42 @@ export async function dialSsh(
   const entries = (await Promise.all(resolved.knownHostsFiles.map(readKnownHosts))).flat();
   const client = new SshClient();
   let failure: TransportError | null = null;
-  const auth = authenticator(resolved, options, (err) => {
+  const where = `${resolved.user}@${resolved.hostName}:${resolved.port}`;
+  const readyMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const clock = handshakeClock(readyMs, () => {
+    failure ??= new TransportError(
+      'connect-failed',
+      `${where}: no ssh handshake within ${readyMs / 1000} s (nothing answered, or not an ssh server)`,
+    );
+    client.destroy();
+  });
+  const asking = askingPauses(options, clock);
+  const auth = authenticator(resolved, asking, (err) => {
     failure ??= err;
   });
 
   const ready = new Promise<void>((resolve, reject) => {
     const onError = (err: Error & { level?: string }) => {
       if (err.level === 'agent') return; // an unusable agent: the next method is tried
+      clock.stop();
       client.end();
       reject(failure ?? mapSshError(err, resolved, auth.tried));
     };
     client.once('ready', () => {
+      clock.stop();
       client.off('error', onError);
+      client.off('close', onClose);
       resolve();
     });
+    const onClose = () => {
+      clock.stop();
+      reject(
+        failure ??
+          new TransportError('connect-failed', `${where}: closed during the ssh handshake`),
+      );
+    };
     client.on('error', onError);
+    client.once('close', onClose);
   });
 
   const preferred = knownKeyTypes(entries, resolved.hostName, resolved.port).flatMap(
@@ -109,15 +131,14 @@ export async function dialSsh(
     host: resolved.hostName,
     port: resolved.port,
     username: resolved.user,
-    readyTimeout:
-      options.readyTimeoutMs ?? (options.onUnknownHostKey || options.passphrase ? 120_000 : 20_000),
+    readyTimeout: 0, // the clock above, which stops while a person answers
     keepaliveInterval: 15_000,
     keepaliveCountMax: 3,
     ...(preferred.length > 0
       ? { algorithms: { serverHostKey: { prepend: preferred } as never } }
       : {}),
     hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-      verifyHostKey(key, entries, resolved, options).then(
+      verifyHostKey(key, entries, resolved, asking).then(
         () => verify(true),
         (err: TransportError) => {
           failure = err;
@@ -141,6 +162,54 @@ export async function dialSsh(
     });
   });
   return channelStream(client, channel);
+}
+
+/** The handshake's countdown: it stops while a person is asked something. */
+function handshakeClock(ms: number, onExpired: () => void) {
+  let left = ms;
+  let startedAt = Date.now();
+  let timer: NodeJS.Timeout | undefined = setTimeout(onExpired, ms);
+  let questions = 0;
+  let stopped = false;
+  return {
+    pause() {
+      if (stopped || questions++ > 0) return;
+      clearTimeout(timer);
+      left -= Date.now() - startedAt;
+    },
+    resume() {
+      if (stopped || --questions > 0) return;
+      startedAt = Date.now();
+      timer = setTimeout(onExpired, Math.max(0, left));
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The callbacks, with the handshake clock stopped while they wait for a person. */
+function askingPauses(
+  options: SshDialOptions,
+  clock: ReturnType<typeof handshakeClock>,
+): SshDialOptions {
+  const paused =
+    <A, R>(f: (a: A) => Promise<R> | R) =>
+    async (a: A): Promise<R> => {
+      clock.pause();
+      try {
+        return await f(a);
+      } finally {
+        clock.resume();
+      }
+    };
+  const { onUnknownHostKey, passphrase } = options;
+  return {
+    ...options,
+    ...(onUnknownHostKey ? { onUnknownHostKey: paused(onUnknownHostKey) } : {}),
+    ...(passphrase ? { passphrase: paused(passphrase) } : {}),
+  };
 }
 
 /**
