@@ -393,6 +393,11 @@ export const FilterTreeNode = z.object({
   rules: z.array(PlainRule),
   /** The filter is referenced but not defined on the host. */
   missing: z.boolean(),
+  /**
+   * The same filter as the node above at this depth, continued: its rules that libvirt
+   * evaluates after the filterrefs listed in between (rules and filterrefs interleave).
+   */
+  continued: z.boolean().optional(),
 });
 export type FilterTreeNode = z.infer<typeof FilterTreeNode>;
 
