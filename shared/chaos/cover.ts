@@ -9,6 +9,44 @@ export interface CoverOptions<V> {
   /** Among covers of equal size, take the one with the most preferred vertices. */
   readonly prefer?: (v: V) => boolean;
   readonly exactLimit?: number;
+  /**
+   * What taking a vertex costs (default 1): the cover of least total cost wins, then the smaller,
+   * then the most preferred. The planner prices ports whose change opens an unfiltered window high.
+   */
+  readonly cost?: (v: V) => number;
+}
+
+/** Exact weighted cover: every subset of a component, cheapest first, then smallest, then preferred. */
+function cheapestCover<V extends string>(
+  vertices: readonly V[],
+  edges: readonly (readonly [V, V])[],
+  prefer: (v: V) => boolean,
+  cost: (v: V) => number,
+): Set<V> {
+  const n = vertices.length;
+  const index = new Map(vertices.map((v, i) => [v, i]));
+  const masks = edges.map(([a, b]) => (1 << (index.get(a) ?? 0)) | (1 << (index.get(b) ?? 0)));
+  let best = (1 << n) - 1;
+  let bestKey: [number, number, number] = [Number.POSITIVE_INFINITY, n + 1, 0];
+  for (let set = 0; set < 1 << n; set++) {
+    if (!masks.every((m) => (set & m) !== 0)) continue;
+    let c = 0;
+    let size = 0;
+    let preferred = 0;
+    for (let i = 0; i < n; i++)
+      if (set & (1 << i)) {
+        const v = vertices[i] as V;
+        c += cost(v);
+        size++;
+        if (prefer(v)) preferred++;
+      }
+    const [bc, bs, bp] = bestKey;
+    if (c < bc || (c === bc && (size < bs || (size === bs && preferred > bp)))) {
+      best = set;
+      bestKey = [c, size, preferred];
+    }
+  }
+  return new Set(vertices.filter((_, i) => best & (1 << i)));
 }
 
 function components<V extends string>(adj: Map<V, Set<V>>): V[][] {
@@ -114,6 +152,7 @@ export function vertexCover<V extends string>(
 ): Set<V> {
   const prefer = options.prefer ?? (() => false);
   const limit = options.exactLimit ?? EXACT_LIMIT;
+  const cost = options.cost;
   const adj = new Map<V, Set<V>>();
   const real = edges.filter(([a, b]) => a !== b);
   for (const [a, b] of real) {
@@ -126,10 +165,14 @@ export function vertexCover<V extends string>(
   for (const comp of components(adj)) {
     const inComp = new Set(comp);
     const compEdges = real.filter(([a]) => inComp.has(a));
+    // Components with pricier vertices are solved by cost; the rest (the common case) by size.
+    const priced = cost !== undefined && comp.some((v) => cost(v) !== 1);
     const cover =
       comp.length <= limit
-        ? exactCover(comp, compEdges, prefer)
-        : greedyCover(comp, compEdges, prefer);
+        ? priced
+          ? cheapestCover(comp, compEdges, prefer, cost)
+          : exactCover(comp, compEdges, prefer)
+        : greedyCover(comp, compEdges, (v) => prefer(v) && (cost?.(v) ?? 1) === 1);
     for (const v of cover) result.add(v);
   }
   return result;

@@ -39,6 +39,11 @@ function fnv1a64(text: string): bigint {
   return h;
 }
 
+/** The 64-bit FNV-1a of a text as 16 hex digits. */
+export function fnv1a64Hex(text: string): string {
+  return fnv1a64(text).toString(16).padStart(16, '0');
+}
+
 const HASH_CHARS = 10;
 const LABEL_CHARS = 24;
 
@@ -68,17 +73,35 @@ export function cutFilterName(guestName: string, guestUuid: Uuid, mac: MacAddres
   return filterName(`${PREFIX}cut-${nameLabel(guestName)}-${portHash(guestUuid, mac)}`);
 }
 
+/**
+ * The filter an interface of ours refers to when kvm-chaos set its protection: the preset's
+ * filterref inside, and later the drop rules of its cuts too. The interface (domain XML) owns the
+ * binding, so cutting and healing that port only redefine this filter: rules never leave the port.
+ */
+export function portFilterName(guestName: string, guestUuid: Uuid, mac: MacAddress): FilterName {
+  return filterName(`${PREFIX}port-${nameLabel(guestName)}-${portHash(guestUuid, mac)}`);
+}
+
+/** The host-wide lock of kvm-chaos writers: a rule-less filter that only one can define. */
+export const LOCK_FILTER = filterName(`${PREFIX}lock`);
+
+const PORT_NAME = new RegExp(`^${PREFIX}port-(?:.*-)?([0-9a-f]{${HASH_CHARS}})$`);
 const CUT_NAME = new RegExp(`^${PREFIX}cut-(?:.*-)?([0-9a-f]{${HASH_CHARS}})$`);
 const DROP_NAME = new RegExp(`^${PREFIX}drop-(in|out)-(.+)$`);
 const PROTECT_NAME = new RegExp(`^${PREFIX}protect-(.+)$`);
 
 export type OurName =
   | { kind: 'cut'; hash: string }
+  | { kind: 'port'; hash: string }
+  | { kind: 'lock' }
   | { kind: 'drop'; direction: RuleDirection; scopeLabel: string }
   | { kind: 'protect'; id: string };
 
 /** What one of our names means, or null for a name that is not ours (or not one we make). */
 export function parseOurName(name: string): OurName | null {
+  if (name === LOCK_FILTER) return { kind: 'lock' };
+  const port = PORT_NAME.exec(name);
+  if (port?.[1]) return { kind: 'port', hash: port[1] };
   const cut = CUT_NAME.exec(name);
   if (cut?.[1]) return { kind: 'cut', hash: cut[1] };
   const drop = DROP_NAME.exec(name);
@@ -89,8 +112,14 @@ export function parseOurName(name: string): OurName | null {
   return null;
 }
 
+/** A per-port filter of ours: bound by our binding (cut) or by the interface (port). */
 export function isCutFilter(name: string): boolean {
-  return parseOurName(name)?.kind === 'cut';
+  const kind = parseOurName(name)?.kind;
+  return kind === 'cut' || kind === 'port';
+}
+
+export function isPortFilter(name: string): boolean {
+  return parseOurName(name)?.kind === 'port';
 }
 
 export function isDropFilter(name: string): boolean {

@@ -48,6 +48,7 @@ import {
   cutFilterName,
   dropFilterName,
   isCutFilter,
+  isPortFilter,
   parseOurName,
   portHash,
   VARIABLE_PREFIX,
@@ -142,6 +143,11 @@ interface PortView {
   readonly binding: FilterBinding | undefined;
   /** The binding on the port is one of our composites. */
   readonly bound: boolean;
+  /**
+   * The binding is the interface's own (its filterref names our port filter): libvirt made it
+   * from the domain XML, so we only ever redefine the filter, never delete or undefine.
+   */
+  readonly interfaceOwned: boolean;
   /** Our composite for this port: the bound one, or one left without a binding. */
   readonly composite: NwFilter | undefined;
   /** What the port had before we wrapped it, and gets back on heal; null: no binding. */
@@ -162,6 +168,8 @@ interface HostView {
   readonly stale: readonly FilterBinding[];
   /** Our composites that no port view claims. */
   readonly strayComposites: NwFilter[];
+  /** Port filters no running port is bound to (their guest is stopped): kept, never undefined. */
+  readonly idlePortFilters: NwFilter[];
   readonly filters: Map<string, NwFilter>;
   readonly nameOf: (mac: MacAddress) => string;
 }
@@ -171,7 +179,7 @@ function readHost(s: HostSnapshot): HostView {
   const bindings = new Map(s.bindings.map((b) => [b.portdev as PortDev, b]));
   const portsByDev = new Map<PortDev, GuestPort>();
   for (const p of s.ports) if (p.portdev) portsByDev.set(p.portdev, p);
-  const composites = s.filters.filter((f) => isCutFilter(f.name));
+  const composites = s.filters.filter((f) => parseOurName(f.name)?.kind === 'cut');
   const claimed = new Set<string>();
   const views = new Map<PortDev, PortView>();
   const stale: FilterBinding[] = [];
@@ -181,7 +189,9 @@ function readHost(s: HostSnapshot): HostView {
     const port = portsByDev.get(dev);
     const binding = bindings.get(dev);
     const bound = binding !== undefined && isCutFilter(binding.filterref.filter);
+    const interfaceOwned = bound && binding !== undefined && isPortFilter(binding.filterref.filter);
     if (!port && !bound) continue; // a binding on something that is not a guest port of ours
+    if (!port && interfaceOwned) continue; // libvirt deletes it with its guest; nothing to do
     if (!port && bound && binding) {
       // Our binding on a port that no running guest has: libvirt keeps API-made bindings when
       // a guest is destroyed (measured, libvirt 9.0), so its rules would fall on whichever
@@ -205,7 +215,8 @@ function readHost(s: HostSnapshot): HostView {
     if (composite) claimed.add(composite.name);
     const content = composite ? readComposite(composite) : { rules: [], original: null };
     let original: FilterRef | null;
-    if (bound && binding)
+    if (interfaceOwned) original = content.original;
+    else if (bound && binding)
       original = content.original
         ? {
             filter: content.original.filter,
@@ -220,6 +231,7 @@ function readHost(s: HostSnapshot): HostView {
       owner,
       binding,
       bound,
+      interfaceOwned,
       composite,
       original,
       originalKnown: !bound || composite !== undefined,
@@ -229,10 +241,14 @@ function readHost(s: HostSnapshot): HostView {
   const names = new Map<MacAddress, string>();
   for (const p of s.ports) names.set(p.mac, p.guest.name);
   for (const v of views.values()) if (!names.has(v.mac)) names.set(v.mac, v.owner.name);
+  const boundPortFilters = new Set(
+    [...views.values()].flatMap((v) => (v.interfaceOwned && v.composite ? [v.composite.name] : [])),
+  );
   return {
     views,
     stale,
     strayComposites: composites.filter((f) => !claimed.has(f.name)),
+    idlePortFilters: s.filters.filter((f) => isPortFilter(f.name) && !boundPortFilters.has(f.name)),
     filters,
     nameOf: (mac) => names.get(mac) ?? mac,
   };
@@ -260,6 +276,9 @@ export function listActiveCuts(snapshot: HostSnapshot): ActiveCut[] {
 }
 
 // ---- planning -----------------------------------------------------------------------------------
+
+/** The price of one unfiltered window in ports touched: more than any host has ports. */
+const WINDOW_COST = 100_000;
 
 function resolveEnds(snapshot: HostSnapshot, cuts: readonly Cut[]) {
   const byMac = new Map<MacAddress, GuestPort[]>();
@@ -349,9 +368,17 @@ export function planCuts(
       pairs.set(`${a}|${b}`, [a, b]);
     }
   }
+  // A port with someone else's binding can only be cut by replacing that binding, which leaves it
+  // unfiltered for a moment: enforce on the other end whenever that one has no such binding.
+  const foreign = (m: MacAddress) => {
+    const v = viewByMac.get(m);
+    return v?.binding !== undefined && !v.bound;
+  };
   const open = [...pairs.values()].filter(([a, b]) => !forced.has(a) && !forced.has(b));
   const cover = vertexCover(open, {
     prefer: (m) => viewByMac.get(m)?.bound ?? false,
+    // Any number of ports touched in place is cheaper than one unfiltered window.
+    cost: (m) => (foreign(m) ? WINDOW_COST : 1),
     exactLimit: options.exactLimit,
   });
   const chosen = new Set<MacAddress>([...forced, ...cover]);
@@ -373,6 +400,11 @@ export function planCuts(
     .filter((f) => !enforced.has(flowKey(f)))
     .sort((x, y) => compareText(flowKey(x), flowKey(y)));
   const pairChoice = new Map<string, MacAddress>();
+  // A wrapped port left without rules gets its original back: one more unfiltered window.
+  const unwrapWindow = (m: MacAddress) => {
+    const v = viewByMac.get(m);
+    return v !== undefined && v.bound && !v.interfaceOwned && v.original !== null;
+  };
   for (const f of pending) {
     const [a, b] = f.src < f.dst ? [f.src, f.dst] : [f.dst, f.src];
     const key = `${a}|${b}`;
@@ -380,7 +412,12 @@ export function planCuts(
     if (!at) {
       const candidates = [a, b].filter((m) => chosen.has(m) && running.has(m));
       const score = (m: MacAddress) =>
-        (final.get(m)?.size ? 4 : 0) + (viewByMac.get(m)?.bound ? 2 : 0) + (m === a ? 1 : 0);
+        // A port already carrying our binding changes in place; leaving it without rules would
+        // put its original back (a window when it has one), so it comes first.
+        (unwrapWindow(m) ? 8 : 0) +
+        (viewByMac.get(m)?.bound ? 4 : 0) +
+        (final.get(m)?.size ? 2 : 0) +
+        (m === a ? 1 : 0);
       at = candidates.sort((x, y) => score(y) - score(x))[0];
       if (!at) throw new Error(`internal: no port chosen for ${key}`);
       pairChoice.set(key, at);
@@ -388,6 +425,26 @@ export function planCuts(
     const rule = flowRule(at, f);
     finalOf(at).set(ruleKey(rule), rule);
   }
+  // A wrapped port about to lose every rule (and so get its original back, a window) can take
+  // one direction of a pair whose other end keeps rules anyway: both stay wrapped.
+  for (const m of [...viewByMac.keys()].sort()) {
+    if (!unwrapWindow(m) || !running.has(m) || final.get(m)?.size) continue;
+    for (const f of [...desiredFlows.values()].sort((x, y) =>
+      compareText(flowKey(x), flowKey(y)),
+    )) {
+      if (f.src !== m && f.dst !== m) continue;
+      const other = f.src === m ? f.dst : f.src;
+      const there = final.get(other);
+      const moved = there ? flowRule(other, f) : null;
+      if (!there || !moved || !there.has(ruleKey(moved)) || there.size < 2) continue;
+      there.delete(ruleKey(moved));
+      const rule = flowRule(m, f);
+      finalOf(m).set(ruleKey(rule), rule);
+      break;
+    }
+  }
+
+  improveExactly(final, desiredFlows, running, viewByMac, foreign, unwrapWindow);
 
   // ---- operations ----
   const ops: Operation[] = [];
@@ -455,6 +512,21 @@ export function planCuts(
     }
 
     // No rules wanted on this port.
+    if (v.interfaceOwned) {
+      // The interface's own port filter: back to its original alone, in place.
+      const def = compositeFilter(compositeName, [], v.original, v.composite?.uuid);
+      if (v.composite && !sameFilterContent(v.composite, def)) {
+        touched.push(v.portdev);
+        portOps.push({
+          kind: 'define-filter',
+          target: compositeName,
+          xml: buildFilterXml(def),
+          previousXml: serializeXml(v.composite.xml),
+          description: `redefine ${compositeName} in place: ${ownerLabel} drops nothing any more${v.original ? `, ${v.original.filter} stays` : ''} (its port is never unfiltered)`,
+        });
+      }
+      continue;
+    }
     if (v.bound && v.binding) {
       touched.push(v.portdev);
       portOps.push({
@@ -512,6 +584,18 @@ export function planCuts(
       description: `delete ${b.portdev}'s leftover binding (${b.filterref.filter}): ${b.owner.name} no longer has that port`,
     });
   ops.push(...portOps);
+  // A stopped guest's port filter must not bring old drop rules back when it starts.
+  for (const f of host.idlePortFilters) {
+    const content = readComposite(f);
+    if (content.rules.length === 0) continue;
+    ops.push({
+      kind: 'define-filter',
+      target: f.name,
+      xml: buildFilterXml(compositeFilter(f.name, [], content.original, f.uuid)),
+      previousXml: serializeXml(f.xml),
+      description: `redefine ${f.name} without drop rules: its guest is not running`,
+    });
+  }
   const composites = [...undefineLater, ...host.strayComposites].filter(
     (f) => !liveComposites.has(f.name),
   );
@@ -558,6 +642,84 @@ export function planCuts(
     summary,
     warnings,
   };
+}
+
+/** Up to this many flows between running guests, the placement is checked against every other. */
+const EXACT_FLOWS = 12;
+
+/**
+ * For small changes, every placement of the flows on their ends is tried, and the best (fewest
+ * unfiltered windows, then fewest ports touched) replaces the heuristic's when strictly better.
+ * The cover above is exact from a clean host; this makes moves between two cut states exact too.
+ */
+function improveExactly(
+  final: Map<MacAddress, Map<string, PortRule>>,
+  desiredFlows: ReadonlyMap<string, Flow>,
+  running: ReadonlyMap<MacAddress, PortDev>,
+  viewByMac: ReadonlyMap<MacAddress, PortView>,
+  foreign: (m: MacAddress) => boolean,
+  unwrapWindow: (m: MacAddress) => boolean,
+) {
+  const flows = [...desiredFlows.values()]
+    .filter((f) => running.has(f.src) && running.has(f.dst))
+    .sort((x, y) => compareText(flowKey(x), flowKey(y)));
+  if (flows.length === 0 || flows.length > EXACT_FLOWS) return;
+  const movable = new Set(flows.map(flowKey));
+  const current = new Map<MacAddress, Set<string>>();
+  for (const [m, v] of viewByMac)
+    current.set(m, new Set([...v.rules.values()].map((r) => flowKey(ruleFlow(m, r)))));
+  const fixed = new Map<MacAddress, Set<string>>();
+  for (const [m, rules] of final)
+    for (const r of rules.values()) {
+      const k = flowKey(ruleFlow(m, r));
+      if (!movable.has(k)) fixed.set(m, (fixed.get(m) ?? new Set()).add(k));
+    }
+  const cost = (placed: Map<MacAddress, Set<string>>): [number, number] => {
+    let windows = 0;
+    let touched = 0;
+    for (const m of new Set([...current.keys(), ...placed.keys()])) {
+      const a = current.get(m) ?? new Set<string>();
+      const b = placed.get(m) ?? new Set<string>();
+      if (a.size !== b.size || [...a].some((k) => !b.has(k))) touched++;
+      if (b.size > 0 && foreign(m)) windows++;
+      if (b.size === 0 && a.size > 0 && unwrapWindow(m)) windows++;
+    }
+    return [windows, touched];
+  };
+  const placedOf = (ends: readonly MacAddress[]) => {
+    const placed = new Map([...fixed].map(([m, set]) => [m, new Set(set)]));
+    flows.forEach((f, i) => {
+      const m = ends[i] as MacAddress;
+      placed.set(m, (placed.get(m) ?? new Set()).add(flowKey(f)));
+    });
+    return placed;
+  };
+  const heuristic = new Map<MacAddress, Set<string>>();
+  for (const [m, rules] of final)
+    heuristic.set(m, new Set([...rules.values()].map((r) => flowKey(ruleFlow(m, r)))));
+  let best = cost(heuristic);
+  let bestEnds: MacAddress[] | null = null;
+  for (let pick = 0; pick < 1 << flows.length; pick++) {
+    const ends = flows.map((f, i) => (pick & (1 << i) ? f.dst : f.src));
+    const [w, t] = cost(placedOf(ends));
+    if (w < best[0] || (w === best[0] && t < best[1])) {
+      best = [w, t];
+      bestEnds = ends;
+    }
+  }
+  if (!bestEnds) return;
+  const placed = placedOf(bestEnds);
+  final.clear();
+  for (const [m, keys] of placed) {
+    const rules = new Map<string, PortRule>();
+    for (const k of keys) {
+      const f = desiredFlows.get(k);
+      if (!f) continue;
+      const r = flowRule(m, f);
+      rules.set(ruleKey(r), r);
+    }
+    if (rules.size > 0) final.set(m, rules);
+  }
 }
 
 /** A define-filter operation when `def` is missing or differs from `existing`, else null. */

@@ -19,6 +19,8 @@ import {
   type SegmentId,
   segmentId,
 } from '../api';
+import { readComposite } from '../chaos/enforcement';
+import { isPortFilter } from '../chaos/naming';
 import {
   attempt,
   type Domain,
@@ -145,7 +147,7 @@ function ipsOf(
   };
   // Strongest first: an address pinned in the filter, then the network's fixed host entry,
   // then a lease (which a rogue DHCP server or a migration can make wrong).
-  const ref = binding?.filterref ?? nic.filterref;
+  const ref = effectiveFilterRef(binding?.filterref ?? nic.filterref, host.filters);
   for (const p of ref?.parameters ?? [])
     if (p.name === 'IP' || p.name === 'IPV6') add(p.value, 'filter-parameter');
   if (nic.mac) {
@@ -221,7 +223,7 @@ export function buildInventory(
           model: nic.model ?? null,
           uncuttable: uncuttableOf(nic, domain.active, segment),
           ips: ipsOf(nic, host, binding),
-          protection: classify.protectionOf(nic.filterref),
+          protection: classify.protectionOf(effectiveFilterRef(nic.filterref, host.filters)),
           binding: binding
             ? {
                 filter: binding.filterref.filter,
@@ -306,4 +308,17 @@ export function interfaceIndex(
           segmentId: segmentOf(hostId, nic, byBridge),
         });
   return index;
+}
+
+/**
+ * The protection an interface really has: an interface whose filterref names our port filter is
+ * protected by what that filter wraps (kvm-chaos put the preset inside it), not by the wrapper.
+ */
+export function effectiveFilterRef(
+  ref: FilterRef | undefined,
+  filters: readonly NwFilter[],
+): FilterRef | undefined {
+  if (!ref || !isPortFilter(ref.filter)) return ref;
+  const wrapper = filters.find((f) => f.name === ref.filter);
+  return wrapper ? (readComposite(wrapper).original ?? undefined) : ref;
 }
