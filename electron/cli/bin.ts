@@ -5,6 +5,8 @@ import { main } from './main';
 main().then(
   (code) => {
     process.exitCode = code;
+    // A host that stopped answering may still hold a socket open: never linger past the answer.
+    setTimeout(() => process.exit(code), 1000).unref();
   },
   (e: unknown) => {
     process.stderr.write(

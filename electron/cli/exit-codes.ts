@@ -7,7 +7,7 @@ export const Exit = {
   failed: 1,
   /** Bad command line or bad input (unknown guest, invalid MAC/IP...): nothing was changed. */
   usage: 2,
-  /** Could not connect: unreachable, authentication, host key unknown/changed/rejected. */
+  /** Could not connect, or the host stopped answering: unreachable, authentication, host key, timeout, stall. */
   connection: 3,
   /** A rollback failed: the host may be left part-way; run `kvm-chaos heal --all`. */
   partial: 4,
@@ -27,6 +27,7 @@ export function exitCodeFor(code: ApiErrorCode): number {
     case 'unreachable':
     case 'unauthorized':
     case 'transport-closed':
+    case 'timeout':
       return Exit.connection;
     case 'rollback-failed':
       return Exit.partial;
@@ -40,5 +41,6 @@ Exit codes:
   0  done
   1  libvirt refused, or the apply failed and was rolled back (the host is as it was)
   2  bad command line or input (unknown guest, invalid address...): nothing changed
-  3  could not connect (unreachable, authentication, unknown or changed host key)
+  3  could not connect, or the host stopped answering (unreachable, authentication,
+     unknown or changed host key, --timeout passed, connection dropped)
   4  a rollback failed: the host may be part-way; run 'kvm-chaos heal --all'`;

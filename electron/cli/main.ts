@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import {
   type ActiveCut,
   type ApplyRequest,
@@ -23,6 +23,7 @@ import {
 import { createEngine } from '../engine';
 import { memoryProfiles } from '../engine/profiles';
 import type { Engine } from '../engine/types';
+import { DEFAULT_TIMEOUT_SECONDS, Deadline, STEP_SECONDS, StallError } from './deadline';
 import { EXIT_HELP, Exit, exitCodeFor } from './exit-codes';
 import {
   bindingsTable,
@@ -32,6 +33,14 @@ import {
   planText,
   presetsTable,
 } from './format';
+import {
+  checkedParams,
+  checkedTarget,
+  decimalArg,
+  durationArg,
+  portArg,
+  UsageError,
+} from './options';
 
 interface GlobalOptions {
   connect: string;
@@ -39,9 +48,8 @@ interface GlobalOptions {
   knownHosts: string;
   acceptNewHostKey?: boolean;
   json?: boolean;
+  timeout?: number;
 }
-
-class UsageError extends Error {}
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
@@ -69,13 +77,26 @@ async function ask(question: string, hidden = false): Promise<string | null> {
 interface Session {
   api: Engine;
   host: HostSummary;
+  deadline: Deadline;
   inventory(): Promise<HostInventory>;
 }
 
-async function connect(o: GlobalOptions): Promise<Session> {
-  const api = await createEngine({ profiles: memoryProfiles(), knownHostsPath: o.knownHosts });
+/** Connects within the deadline; a drop of the connection afterwards ends the command (exit 3). */
+async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promise<Session> {
+  let hostId: string | undefined;
   api.subscribe((e) => {
-    if (e.type === 'hostKey.prompt') {
+    if (
+      e.type === 'host.state' &&
+      e.status.hostId === hostId &&
+      (e.status.state === 'lost' || e.status.state === 'reconnecting')
+    ) {
+      const why = e.status.error ? `: ${e.status.error.message}` : '';
+      deadline.fail(
+        new StallError(
+          `the connection to ${deadline.host} dropped${why}; a one-shot command does not reconnect`,
+        ),
+      );
+    } else if (e.type === 'hostKey.prompt') {
       const p = e.prompt;
       const accept = async () => {
         err(`host key of ${p.host}:${p.port} is not known: ${p.keyType} ${p.fingerprint}`);
@@ -107,13 +128,42 @@ async function connect(o: GlobalOptions): Promise<Session> {
     : o.key
       ? { method: 'key', keyPath: o.key }
       : { method: 'agent' };
-  const added = unwrap(await api['hosts.add']({ uri: o.connect, auth }));
-  const host = unwrap(await api['hosts.connect']({ hostId: added.id }));
+  const added = unwrap(
+    await api['hosts.add'](checkedParams('hosts.add', { uri: o.connect, auth })),
+  );
+  hostId = added.id;
+  const host = unwrap(
+    await deadline.step(
+      "the connection (ssh, then libvirt's handshake and first reads)",
+      api['hosts.connect']({ hostId: added.id }),
+      STEP_SECONDS.connect,
+    ),
+  );
   return {
     api,
     host,
-    inventory: async () => unwrap(await api['inventory.get']({ hostId: host.id })),
+    deadline,
+    inventory: async () =>
+      unwrap(
+        await deadline.step(
+          'the inventory (guests, ports, bindings)',
+          api['inventory.get']({ hostId: host.id }),
+          STEP_SECONDS.read,
+        ),
+      ),
   };
+}
+
+/** Closes the engine, but never waits long on a host that stopped answering. */
+async function closeEngine(api: Engine): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    api.close().catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, 3000);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function findGuest(inv: HostInventory, name: string): Guest {
@@ -165,15 +215,6 @@ function scopeOf(o: { scope: string; port?: number }): CutScope {
   }
 }
 
-function intArg(what: string, min: number, max: number) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${what} must be a whole number from ${min} to ${max}`);
-    return n;
-  };
-}
-
 const DURATION_NOTE =
   'the cut heals itself when the time is up only while this command runs; if it is killed, the cut stays until healed (kvm-chaos heal --all)';
 
@@ -183,15 +224,26 @@ async function applyAndReport(
   request: ApplyRequest,
   duration?: number,
 ): Promise<void> {
-  const result = unwrap(await s.api['chaos.apply'](request));
+  const result = unwrap(
+    await s.deadline.step('the change to be applied', s.api['chaos.apply'](request)),
+  );
   report(o, result);
   if (duration !== undefined && !result.dryRun) {
     err(`waiting ${duration} s, then healing (${DURATION_NOTE})`);
     await new Promise((r) => setTimeout(r, duration * 1000 + 500));
     // The engine heals expired cuts itself; make sure they are gone before exiting.
-    const left = (await s.inventory()).cuts.filter((c) => result.cutIds.includes(c.id));
+    const inventory = await s.inventory();
+    const left = inventory.cuts.filter((c) => result.cutIds.includes(c.id));
     if (left.length > 0)
-      report(o, unwrap(await s.api['chaos.heal']({ cutIds: left.map((c) => c.id) })));
+      report(
+        o,
+        unwrap(
+          await s.deadline.step(
+            'the heal at the end of --duration',
+            s.api['chaos.heal']({ cutIds: left.map((c) => c.id) }),
+          ),
+        ),
+      );
     else if (!o.json) out('healed (duration over)');
   }
 }
@@ -228,26 +280,42 @@ export function program(): Command {
       'trust an unknown host key on first use (a changed key is always refused)',
     )
     .option('--json', 'machine-readable output')
+    .option(
+      '--timeout <seconds>',
+      `give up (exit 3) when the command takes longer (default ${DEFAULT_TIMEOUT_SECONDS.read} s for reads, ${DEFAULT_TIMEOUT_SECONDS.change} s for changes, plus any --duration)`,
+      decimalArg('--timeout', 1, 86_400),
+    )
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError()
     .exitOverride();
 
   const g = () => p.opts<GlobalOptions>();
   const withSession =
-    (f: (s: Session, o: GlobalOptions, ...a: never[]) => Promise<void>) =>
+    (
+      f: (s: Session, o: GlobalOptions, ...a: never[]) => Promise<void>,
+      kind: keyof typeof DEFAULT_TIMEOUT_SECONDS = 'read',
+    ) =>
     async (...args: unknown[]) => {
       const o = g();
-      const s = await connect(o);
+      // commander passes the command's options second to last; --duration adds its wait.
+      const duration = (args.at(-2) as { duration?: number } | undefined)?.duration ?? 0;
+      const deadline = new Deadline(
+        (o.timeout ?? DEFAULT_TIMEOUT_SECONDS[kind]) + duration,
+        checkedTarget(o.connect),
+      );
+      const api = await createEngine({ profiles: memoryProfiles(), knownHostsPath: o.knownHosts });
       try {
-        await (f as (s: Session, o: GlobalOptions, ...a: unknown[]) => Promise<void>)(
-          s,
-          o,
-          ...args,
+        const s = await connect(api, o, deadline);
+        await deadline.step(
+          'the command to finish',
+          (f as (s: Session, o: GlobalOptions, ...a: unknown[]) => Promise<void>)(s, o, ...args),
         );
       } finally {
-        await s.api.close();
+        await closeEngine(api);
       }
     };
+
+  const withChange = (f: Parameters<typeof withSession>[0]) => withSession(f, 'change');
 
   p.command('guests')
     .description('list guests with their interfaces, ports, IPs and protection')
@@ -301,16 +369,8 @@ export function program(): Command {
   const cutOptions = (c: Command) =>
     c
       .option('--scope <scope>', 'all, ipv4, tcp, udp or icmp', 'all')
-      .option(
-        '--port <n>',
-        'destination port (with --scope tcp or udp)',
-        intArg('--port', 1, 65535),
-      )
-      .option(
-        '--duration <seconds>',
-        `heal after this long (${DURATION_NOTE})`,
-        intArg('--duration', 1, 604800),
-      )
+      .option('--port <n>', 'destination port (with --scope tcp or udp)', portArg)
+      .option('--duration <seconds>', `heal after this long (${DURATION_NOTE})`, durationArg)
       .option('--dry-run', 'print the plan (XML and order of operations), change nothing');
 
   cutOptions(
@@ -322,7 +382,7 @@ export function program(): Command {
       .option('--one-way', 'drop only traffic from <a> to <b>')
       .option('--segment <name>', 'the network or bridge, when the guests share several'),
   ).action(
-    withSession(async (s, o, a: string, b: string, c: Record<string, never>) => {
+    withChange(async (s, o, a: string, b: string, c: Record<string, never>) => {
       const opts = c as unknown as {
         oneWay?: boolean;
         segment?: string;
@@ -333,11 +393,11 @@ export function program(): Command {
       };
       const inv = await s.inventory();
       const [from, to] = sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment);
-      const request: ApplyRequest = {
+      const request: ApplyRequest = checkedParams('chaos.apply', {
         cuts: [{ from, to, direction: opts.oneWay ? 'one-way' : 'both', scope: scopeOf(opts) }],
         ...(opts.duration ? { durationSeconds: opts.duration } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
-      };
+      });
       await applyAndReport(s, o, request, opts.duration);
     }),
   );
@@ -349,14 +409,10 @@ export function program(): Command {
       'isolate | halves | majority-minority | majorities-ring | bridge | groups',
     )
     .argument('<guests...>', "guest names; for 'groups', comma-separated groups: a,b c,d")
-    .option(
-      '--duration <seconds>',
-      `heal after this long (${DURATION_NOTE})`,
-      intArg('--duration', 1, 604800),
-    )
+    .option('--duration <seconds>', `heal after this long (${DURATION_NOTE})`, durationArg)
     .option('--dry-run', 'print the plan, change nothing')
     .action(
-      withSession(async (s, o, topology: string, names: string[], c: Record<string, never>) => {
+      withChange(async (s, o, topology: string, names: string[], c: Record<string, never>) => {
         const opts = c as unknown as { duration?: number; dryRun?: boolean };
         const inv = await s.inventory();
         const ids = (list: string[]) => list.map((n) => findGuest(inv, n).id as GuestId);
@@ -370,11 +426,11 @@ export function program(): Command {
         } else {
           throw new UsageError(`unknown topology '${topology}'`);
         }
-        const request: ApplyRequest = {
+        const request: ApplyRequest = checkedParams('chaos.apply', {
           partition,
           ...(opts.duration ? { durationSeconds: opts.duration } : {}),
           ...(opts.dryRun ? { dryRun: true } : {}),
-        };
+        });
         await applyAndReport(s, o, request, opts.duration);
       }),
     );
@@ -386,7 +442,7 @@ export function program(): Command {
     .option('--guest <name>', 'every cut of this guest')
     .option('--dry-run', 'print the plan, change nothing')
     .action(
-      withSession(async (s, o, cutIds: string[], c: Record<string, never>) => {
+      withChange(async (s, o, cutIds: string[], c: Record<string, never>) => {
         const opts = c as unknown as { all?: boolean; guest?: string; dryRun?: boolean };
         const dry = opts.dryRun ? { dryRun: true } : {};
         const chosen = [opts.all, opts.guest !== undefined, cutIds.length > 0].filter(
@@ -414,7 +470,7 @@ export function program(): Command {
     .option('--param <name=value...>', 'other preset parameters')
     .option('--dry-run', 'print the plan, change nothing')
     .action(
-      withSession(async (s, o, name: string, c: Record<string, never>) => {
+      withChange(async (s, o, name: string, c: Record<string, never>) => {
         const opts = c as unknown as {
           preset: string;
           mac?: string;
@@ -449,7 +505,7 @@ export function program(): Command {
     .option('--mac <mac>', 'the interface (default: the only one)')
     .option('--dry-run', 'print the plan, change nothing')
     .action(
-      withSession(async (s, o, name: string, c: Record<string, never>) => {
+      withChange(async (s, o, name: string, c: Record<string, never>) => {
         const opts = c as unknown as { mac?: string; dryRun?: boolean };
         const guest = findGuest(await s.inventory(), name);
         const r = await s.api['protection.clear']({
@@ -466,7 +522,7 @@ export function program(): Command {
       'serve the UI to a browser: the engine behind a WebSocket, on 127.0.0.1 with a token',
     )
     .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port (0 picks a free one)', intArg('--port', 0, 65535), 7420)
+    .option('--port <n>', 'port (0 picks a free one)', decimalArg('--port', 0, 65535), 7420)
     .action(async (c: { host: string; port: number }) => {
       const { serve } = await import('./serve');
       await serve({
@@ -504,6 +560,10 @@ export async function main(argv = process.argv): Promise<number> {
     if (e instanceof UsageError) {
       err(`kvm-chaos: ${e.message}`);
       return Exit.usage;
+    }
+    if (e instanceof StallError) {
+      err(`kvm-chaos: ${e.message}`);
+      return Exit.connection;
     }
     if (e instanceof ChaosApiError) {
       err(`kvm-chaos: ${e.message}${e.error.hint ? `\n  ${e.error.hint}` : ''}`);

@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../engine';
 import { fileProfiles } from '../engine/profiles';
-import { createServer } from '../server/server';
+import { type ChaosServer, createServer } from '../server/server';
+import { UsageError } from './options';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -34,7 +35,14 @@ export async function serve(o: {
       uri: o.connect,
       auth: o.connect.startsWith('qemu:///') ? { method: 'local' } : { method: 'agent' },
     });
-  const server = await createServer({ api: engine, staticDir, host: o.host, port: o.port });
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  let server: ChaosServer;
+  try {
+    server = await createServer({ api: engine, staticDir, host: o.host, port: o.port, log });
+  } catch (e) {
+    await engine.close();
+    throw listenProblem(e, o) ?? e;
+  }
   if (o.host !== '127.0.0.1' && o.host !== '::1' && o.host !== 'localhost')
     process.stderr.write(
       `warning: listening on ${o.host}: anyone who can reach it and has the URL's token controls your hosts\n`,
@@ -48,4 +56,21 @@ export async function serve(o: {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   await new Promise(() => {}); // serve until stopped
+}
+
+/** Why the port cannot be had, in one line; null for other errors. */
+function listenProblem(e: unknown, o: { host: string; port: number }): UsageError | null {
+  const where = `${o.host}:${o.port}`;
+  switch ((e as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return new UsageError(
+        `${where} is taken (another kvm-chaos serve?): choose another --port, or --port 0 for a free one`,
+      );
+    case 'EACCES':
+      return new UsageError(`${where}: not allowed to listen there (ports below 1024 need root)`);
+    case 'EADDRNOTAVAIL':
+      return new UsageError(`${where}: ${o.host} is not an address of this machine`);
+    default:
+      return null;
+  }
 }
