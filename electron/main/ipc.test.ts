@@ -101,7 +101,7 @@ describe('IPC call handlers', () => {
     const applied: ApplyResult = {
       applyId: ApplyId.parse('apply-7'),
       dryRun: true,
-      plan: { operations: [], cuts: [], portsTouched: [] },
+      plan: { operations: [], cuts: [], portsTouched: [], unfilteredWindows: [] },
       cutIds: [],
     };
     const { api, calls: received } = engineTestDouble({ 'chaos.apply': () => ok(applied) });

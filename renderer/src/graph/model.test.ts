@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Interruption } from '../../../shared/api';
 import {
   LAB_SEGMENT,
   labCut,
@@ -8,12 +9,15 @@ import {
   labMac,
 } from '../../../shared/api/fixtures';
 import {
+  authorLabel,
   buildGraphModel,
+  CUT_STATE_WORDS,
   cutBadge,
   linkId,
   PAIRWISE_LIMIT,
   protectionOf,
   scopeLabel,
+  statusOfCut,
 } from './model';
 
 const g = (n: number) => labGuest(n).id;
@@ -122,5 +126,67 @@ describe('graph model', () => {
     expect(cutBadge({ scope: { kind: 'udp', port: 53 }, blocked: 'b->a' })).toBe('UDP:53, one way');
     expect(cutBadge({ scope: { kind: 'all' }, blocked: 'both' })).toBe('All, both ways');
     expect(labMac(2)).toBe('52:54:00:00:00:22');
+  });
+
+  it('keeps who made each cut and when, whoever made it, on its link', () => {
+    const theirs = labCut(1, 2, {
+      author: { instance: 'cli-4711', user: 'alice@kvm2' },
+      createdAt: 1_000,
+      expiresAt: 61_000,
+      runId: 'nightly-7',
+    });
+    const model = buildGraphModel([labHost], { lab: labInventory(2, { cuts: [theirs] }) });
+    expect(model.links[0]?.cuts[0]).toMatchObject({
+      author: { instance: 'cli-4711', user: 'alice@kvm2' },
+      createdAt: 1_000,
+      expiresAt: 61_000,
+      runId: 'nightly-7',
+    });
+    expect(model.links[0]?.expiresAt).toBe(61_000);
+    expect(authorLabel(theirs.author)).toBe('alice@kvm2');
+    expect(authorLabel(null)).toBe('nobody (no intent on the host)');
+  });
+
+  it('draws pending, expired and orphaned cuts as themselves, and the one needing a look wins', () => {
+    const stateOf = (state: 'pending' | 'expired' | 'orphaned') =>
+      buildGraphModel([labHost], {
+        lab: labInventory(2, { cuts: [labCut(1, 2, { state, author: null })] }),
+      }).links[0]?.status;
+    expect(stateOf('pending')).toBe('pending');
+    expect(stateOf('expired')).toBe('expired');
+    expect(stateOf('orphaned')).toBe('orphaned');
+    const mixed = [
+      labCut(1, 2, { direction: 'one-way' }),
+      labCut(2, 1, { direction: 'one-way', id: 'cut:o' as never, state: 'orphaned' }),
+    ];
+    const model = buildGraphModel([labHost], { lab: labInventory(2, { cuts: mixed }) });
+    expect(model.links[0]?.status).toBe('orphaned');
+    expect(model.links[0]?.blocked).toBe('both');
+    expect(statusOfCut('re-applied')).toBe('severed');
+    expect(Object.keys(CUT_STATE_WORDS)).toHaveLength(8);
+  });
+
+  it("gives each guest the interruptions of its ports and its own, not its neighbours'", () => {
+    const interruptions: Interruption[] = [
+      {
+        kind: 'unbound-port',
+        portdev: 'vnet1',
+        guestId: null,
+        message: 'vnet1 has no binding: a change was interrupted between delete and create',
+        repair: 'kvm-chaos heal --all',
+      },
+      {
+        kind: 'pending-cut',
+        portdev: null,
+        guestId: labGuest(3).id,
+        message: 'a cut into lab-node3 is wanted but not in force',
+        repair: 'kvm-chaos heal --all',
+      },
+    ];
+    const model = buildGraphModel([labHost], { lab: labInventory(3, { interruptions }) });
+    const of = (n: number) => model.guests.find((x) => x.id === g(n))?.interruptions;
+    expect(of(1)).toEqual([]);
+    expect(of(2)).toEqual([interruptions[0]]);
+    expect(of(3)).toEqual([interruptions[1]]);
   });
 });

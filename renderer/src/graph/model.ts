@@ -1,5 +1,6 @@
 import type {
   ActiveCut,
+  CutAuthor,
   CutEnd,
   CutId,
   CutScope,
@@ -10,6 +11,7 @@ import type {
   HostId,
   HostInventory,
   HostSummary,
+  Interruption,
   Segment,
   SegmentId,
 } from '../../../shared/api';
@@ -23,7 +25,19 @@ import type {
 export const PAIRWISE_LIMIT = 16;
 
 export type Blocked = 'a->b' | 'b->a' | 'both';
-export type LinkStatus = 'intact' | 'applying' | 'severed' | 'healing' | 'failed';
+/**
+ * severed: cut and enforced. pending: wanted but not enforced (its guest is down or a change was
+ * interrupted). expired: past its expiry, not yet healed. orphaned: rules that no intent wants.
+ */
+export type LinkStatus =
+  | 'intact'
+  | 'applying'
+  | 'severed'
+  | 'pending'
+  | 'expired'
+  | 'orphaned'
+  | 'healing'
+  | 'failed';
 
 export type LinkCut = {
   id: CutId;
@@ -31,6 +45,10 @@ export type LinkCut = {
   scope: CutScope;
   state: CutState;
   expiresAt: number | null;
+  /** From the intent on the host, whoever made the cut; null for an orphaned cut. */
+  author: CutAuthor | null;
+  createdAt: number | null;
+  runId: string | null;
 };
 
 export type LinkModel = {
@@ -78,6 +96,8 @@ export type GuestModel = {
   segmentId: SegmentId | null;
   protection: ProtectionSummary;
   cutCount: number;
+  /** What an interrupted change left on this guest or one of its ports. */
+  interruptions: Interruption[];
 };
 
 export type SegmentModel = {
@@ -161,22 +181,56 @@ export function protectionOf(guest: Guest): ProtectionSummary {
   return protectedCount > 0 ? 'partial' : 'unprotected';
 }
 
+/** What a link with several cuts shows: the state that most needs a look. */
 const STATUS_WEIGHT: Record<LinkStatus, number> = {
   intact: 0,
   severed: 1,
-  healing: 2,
-  applying: 3,
-  failed: 4,
+  expired: 2,
+  pending: 3,
+  orphaned: 4,
+  healing: 5,
+  applying: 6,
+  failed: 7,
 };
 
-function statusOfCut(state: CutState): LinkStatus {
+export function statusOfCut(state: CutState): LinkStatus {
   switch (state) {
     case 'applied':
     case 're-applied':
       return 'severed';
-    default:
+    case 'applying':
+    case 'healing':
+    case 'failed':
+    case 'pending':
+    case 'expired':
+    case 'orphaned':
       return state;
   }
+}
+
+/** A cut's state in a few words, for titles and lists. */
+export const CUT_STATE_WORDS: Record<CutState, string> = {
+  applying: 'being applied',
+  applied: 'in force',
+  're-applied': 'in force again after its guest restarted',
+  healing: 'being healed',
+  failed: 'failed',
+  pending: 'pending: wanted but not in force (guest down or a change interrupted)',
+  expired: 'expired: heals on the next reconcile',
+  orphaned: 'orphaned: rules no cut wants; the next change removes them',
+};
+
+/** Who made a cut, as "root@host"; orphaned rules have no author. */
+export function authorLabel(author: CutAuthor | null): string {
+  return author ? author.user : 'nobody (no intent on the host)';
+}
+
+/** The interruptions that concern a guest: its own, or one of its ports'. */
+export function interruptionsOf(guest: Guest, interruptions: readonly Interruption[]) {
+  const ports = new Set(guest.interfaces.map((i) => i.portdev).filter((p) => p !== null));
+  return interruptions.filter(
+    (x) => x.guestId === guest.id || (x.portdev !== null && ports.has(x.portdev)),
+  );
 }
 
 function worst(statuses: LinkStatus[]): LinkStatus {
@@ -244,6 +298,7 @@ function addInventory(model: GraphModel, host: HostModel, inventory: HostInvento
       segmentId,
       protection: protectionOf(guest),
       cutCount: cutsByGuest.get(guest.id) ?? 0,
+      interruptions: interruptionsOf(guest, inventory.interruptions),
     });
   }
 
@@ -318,6 +373,9 @@ function addLinks(
         scope: cut.scope,
         state: cut.state,
         expiresAt: cut.expiresAt,
+        author: cut.author,
+        createdAt: cut.createdAt,
+        runId: cut.runId,
       }));
       const badges = [...new Set(linkCuts.map(cutBadge))];
       const expiries = linkCuts.map((c) => c.expiresAt).filter((e): e is number => e !== null);

@@ -19,7 +19,7 @@ import { createChaosStore, type KeyValueStorage } from './store';
 const applied: ApplyResult = {
   applyId: 'apply-7' as never,
   dryRun: false,
-  plan: { operations: [], cuts: [], portsTouched: ['vnet0'] },
+  plan: { operations: [], cuts: [], portsTouched: ['vnet0'], unfilteredWindows: [] },
   cutIds: [],
 };
 
