@@ -20,8 +20,10 @@ export async function serve(o: {
   port: number;
   knownHostsPath: string;
   connect?: string | undefined;
+  /** The built UI; default renderer/dist. */
+  staticDir?: string;
 }) {
-  const staticDir = rendererDist();
+  const staticDir = o.staticDir ?? rendererDist();
   if (!existsSync(join(staticDir, 'index.html')))
     throw new Error(`the UI is not built (${staticDir}): run 'npm run build:renderer'`);
   const configDir = process.env.KVM_CHAOS_CONFIG ?? join(homedir(), '.config', 'kvm-chaos');
