@@ -1,5 +1,6 @@
 import type {
   ActivityEntry,
+  ActivityKind,
   ApiError,
   ApplyId,
   CutScope,
@@ -40,6 +41,23 @@ export type ApplyView = {
   error?: ApiError | undefined;
 };
 
+/**
+ * A change the engine refused because its plan replaces someone else's binding, leaving `ports`
+ * without any rule for a moment: the user is asked before the same call goes out again with
+ * allowUnfilteredWindow.
+ */
+export type ConsentPrompt = {
+  id: number;
+  /** What the user asked for, as the pending call and the activity log name it. */
+  label: string;
+  kind: ActivityKind;
+  /** The engine's words, which name the ports. */
+  message: string;
+  hint?: string | undefined;
+  /** The ports of known hosts that the message names. */
+  ports: string[];
+};
+
 /** A call this UI is waiting for, with the links it is about (drawn as in progress). */
 export type PendingCall = { id: number; label: string; linkIds: string[]; startedAt: number };
 
@@ -62,6 +80,8 @@ export type ChaosState = {
   activity: ActivityEntry[];
   hostKeyPrompts: HostKeyPrompt[];
   passphrasePrompts: PassphrasePrompt[];
+  /** Unfiltered windows waiting for a yes or no, oldest first. */
+  consentPrompts: ConsentPrompt[];
   applies: Record<string, ApplyView>;
   /** The apply shown in the status bar: the newest one. */
   latestApplyId: ApplyId | null;
@@ -101,6 +121,7 @@ export const initialState: ChaosState = {
   activity: [],
   hostKeyPrompts: [],
   passphrasePrompts: [],
+  consentPrompts: [],
   applies: {},
   latestApplyId: null,
   pending: [],

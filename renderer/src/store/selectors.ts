@@ -31,6 +31,7 @@ export const selectPresets = (s: ChaosState) => s.presets;
 export const selectActivity = (s: ChaosState) => s.activity;
 export const selectHostKeyPrompt = (s: ChaosState) => s.hostKeyPrompts[0] ?? null;
 export const selectPassphrasePrompt = (s: ChaosState) => s.passphrasePrompts[0] ?? null;
+export const selectConsentPrompt = (s: ChaosState) => s.consentPrompts[0] ?? null;
 export const selectPending = (s: ChaosState) => s.pending;
 export const selectTool = (s: ChaosState) => s.tool;
 export const selectKnifeActive = (s: ChaosState) => s.tool === 'knife' || s.knifeHeld;

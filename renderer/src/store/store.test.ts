@@ -6,6 +6,7 @@ import {
   engineTestDouble,
   LAB_HOST,
   LAB_SEGMENT,
+  labBinding,
   labCut,
   labGuest,
   labHost,
@@ -277,5 +278,154 @@ describe('store', () => {
     ]);
     expect(await store.getState().addHost('ssh://root@kvm2', { method: 'agent' })).toBe(true);
     expect(engine.calls.filter((c) => c.name === 'hosts.add')).toHaveLength(1);
+  });
+
+  describe('an unfiltered window is asked for, never assumed', () => {
+    const windowRefusal = () =>
+      fail(
+        'unfiltered-window',
+        'vnet1 would have no rules for about a second: its binding (clean-traffic, not ours) must be replaced',
+        'Say yes to do it anyway, or remove that protection first.',
+      );
+    /** Refuses until the call says allowUnfilteredWindow, as the engine does. */
+    const askingFor = (value: unknown) => (params: unknown) =>
+      (params as { allowUnfilteredWindow?: boolean }).allowUnfilteredWindow
+        ? ok(value)
+        : windowRefusal();
+
+    it('a refused cut asks, naming the port; yes sends the same request again with consent', async () => {
+      const engine = labEngine({
+        'inventory.get': () => ok(labInventory(3, { bindings: [labBinding(2)] })),
+        'chaos.apply': askingFor(applied),
+      });
+      const store = await started(engine);
+      store.getState().typeDuration('60');
+      const l12 = linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id);
+      const done = store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
+      await flush();
+      const prompt = store.getState().consentPrompts[0];
+      expect(prompt).toMatchObject({ label: 'Cut 1 link', kind: 'apply', ports: ['vnet1'] });
+      expect(prompt?.message).toMatch(/^vnet1 would have no rules/);
+      // While the user decides, the link stays in progress and nothing else is sent.
+      expect(selectPendingLinkIds(store.getState()).has(l12)).toBe(true);
+      expect(engine.calls.filter((c) => c.name === 'chaos.apply')).toHaveLength(1);
+      store.getState().answerConsent(prompt?.id ?? 0, true);
+      await done;
+      const [first, second] = engine.calls.filter((c) => c.name === 'chaos.apply');
+      expect(first?.params).not.toHaveProperty('allowUnfilteredWindow');
+      expect(second?.params).toEqual({ ...(first?.params as object), allowUnfilteredWindow: true });
+      expect(second?.params).toMatchObject({ durationSeconds: 60 });
+      expect(store.getState().consentPrompts).toEqual([]);
+      expect(selectPendingLinkIds(store.getState()).size).toBe(0);
+      expect(store.getState().notices.at(-1)?.message).toBe(
+        'Cut 1 link: 0 libvirt operations on 1 port; heals itself in 60 s.',
+      );
+    });
+
+    it('no sends nothing more and logs the declined attempt with the engine’s words', async () => {
+      const engine = labEngine({ 'chaos.heal': askingFor({ ...applied, cutIds: ['c'] }) });
+      const store = await started(engine);
+      const done = store.getState().healAll();
+      await flush();
+      const prompt = store.getState().consentPrompts[0];
+      expect(prompt).toMatchObject({ label: 'Heal all', kind: 'heal' });
+      store.getState().answerConsent(prompt?.id ?? 0, false);
+      await done;
+      expect(engine.calls.filter((c) => c.name === 'chaos.heal').map((c) => c.params)).toEqual([
+        { all: true },
+      ]);
+      expect(
+        store.getState().activity.map((a) => [a.kind, a.outcome, a.summary, a.error?.code]),
+      ).toEqual([
+        [
+          'heal',
+          'refused',
+          'Heal all: not done, the unfiltered window was declined',
+          'unfiltered-window',
+        ],
+      ]);
+      expect(store.getState().notices.at(-1)).toMatchObject({
+        tone: 'info',
+        message: 'Heal all: not done, nothing changed.',
+      });
+    });
+
+    it('protection and repair ask the same way; other errors are reported, never asked', async () => {
+      const engine = labEngine({
+        'protection.set': askingFor(applied),
+        'chaos.repair': askingFor(applied),
+        'protection.clear': () => fail('libvirt', 'Requested operation is not valid'),
+      });
+      const store = await started(engine);
+      const guest = labGuest(2).id;
+      const protecting = store.getState().setProtection(guest, labMac(2), 'clean-traffic', []);
+      await flush();
+      store.getState().answerConsent(store.getState().consentPrompts[0]?.id ?? 0, true);
+      expect(await protecting).toBe(true);
+      const repairing = store.getState().repair(LAB_HOST);
+      await flush();
+      expect(store.getState().consentPrompts[0]).toMatchObject({
+        label: 'Repair lab',
+        kind: 'heal',
+      });
+      store.getState().answerConsent(store.getState().consentPrompts[0]?.id ?? 0, true);
+      await repairing;
+      expect(await store.getState().clearProtection(guest, labMac(2))).toBe(false);
+      expect(store.getState().consentPrompts).toEqual([]);
+      const sent = engine.calls
+        .filter((c) => ['protection.set', 'chaos.repair', 'protection.clear'].includes(c.name))
+        .map((c) => [
+          c.name,
+          (c.params as { allowUnfilteredWindow?: boolean }).allowUnfilteredWindow,
+        ]);
+      expect(sent).toEqual([
+        ['protection.set', undefined],
+        ['protection.set', true],
+        ['chaos.repair', undefined],
+        ['chaos.repair', true],
+        ['protection.clear', undefined],
+      ]);
+      expect(engine.calls.find((c) => c.name === 'chaos.repair')?.params).toEqual({
+        hostId: LAB_HOST,
+      });
+      expect(store.getState().notices.at(-1)).toMatchObject({
+        tone: 'error',
+        message: 'Requested operation is not valid',
+      });
+    });
+
+    it('two refusals at once are asked one after the other, each answered on its own', async () => {
+      const engine = labEngine({ 'chaos.heal': askingFor({ ...applied, cutIds: ['c'] }) });
+      const store = await started(engine);
+      const one = store.getState().healGuest(labGuest(1).id);
+      const two = store.getState().healGuest(labGuest(2).id);
+      await flush();
+      const [p1, p2] = store.getState().consentPrompts;
+      store.getState().answerConsent(p2?.id ?? 0, true);
+      await two;
+      expect(store.getState().consentPrompts).toEqual([p1]);
+      store.getState().answerConsent(p1?.id ?? 0, false);
+      await one;
+      expect(engine.calls.filter((c) => c.name === 'chaos.heal').map((c) => c.params)).toEqual([
+        { guestId: labGuest(1).id },
+        { guestId: labGuest(2).id },
+        { guestId: labGuest(2).id, allowUnfilteredWindow: true },
+      ]);
+    });
+  });
+
+  it('heals one cut by its id, with its link shown in progress', async () => {
+    const cut = labCut(2, 1);
+    const engine = labEngine({ 'inventory.get': () => ok(labInventory(3, { cuts: [cut] })) });
+    const store = await started(engine);
+    engine.hold('chaos.heal');
+    const done = store.getState().healCut(cut.id);
+    await flush();
+    expect([...selectPendingLinkIds(store.getState())]).toEqual([
+      linkId(LAB_SEGMENT, labGuest(1).id, labGuest(2).id),
+    ]);
+    engine.release('chaos.heal');
+    await done;
+    expect(engine.calls.find((c) => c.name === 'chaos.heal')?.params).toEqual({ cutIds: [cut.id] });
   });
 });

@@ -5,6 +5,7 @@ import {
   type ApplyRequest,
   type ApplyResult,
   type ChaosApi,
+  type CutId,
   type CutScope,
   type ExportFormat,
   type FilterParameter,
@@ -22,6 +23,7 @@ import {
 } from '../../../shared/api';
 import { cutsForMarks, type LinkMark, type PartitionChoice, partitionFor } from '../graph/actions';
 import type { XY } from '../graph/layout';
+import { portsNamedIn } from './consent';
 import {
   ACTIVITY_LIMIT,
   type ChaosState,
@@ -67,6 +69,11 @@ export type ChaosActions = {
   healLink(linkId: string): Promise<void>;
   healAll(): Promise<void>;
   healGuest(guestId: GuestId): Promise<void>;
+  healCut(cutId: CutId): Promise<void>;
+  /** Makes the host hold exactly what its intents ask (what an interrupted change left). */
+  repair(hostId: HostId): Promise<void>;
+  /** The user's answer to an unfiltered window: yes repeats the refused call with consent. */
+  answerConsent(id: number, allow: boolean): void;
   undo(): Promise<void>;
   partition(choice: PartitionChoice): Promise<void>;
   setProtection(
@@ -115,6 +122,9 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
   let nextNotice = 1;
   let nextPending = 1;
   let nextRefusal = 1;
+  let nextConsent = 1;
+  /** The resolvers of the questions in consentPrompts, by prompt id. */
+  const answers = new Map<number, (allow: boolean) => void>();
 
   const store = createStore<ChaosState & ChaosActions>()((set, get) => {
     const notify = (tone: Notice['tone'], message: string, hint?: string) =>
@@ -123,17 +133,15 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       }));
     const report = (error: ApiError) => notify('error', error.message, error.hint);
 
-    /** Input the UI will not send: said in a notice and kept in the activity log. */
-    const refuse = (kind: ActivityKind, what: string, problems: readonly string[]) => {
-      const error: ApiError = { code: 'invalid-request', message: problems.join('; ') };
-      notify('error', `${what} refused: ${error.message}`);
+    /** Something not done, kept in the activity log with the reason. */
+    const logRefused = (kind: ActivityKind, summary: string, error: ApiError) => {
       const entry = {
         id: `ui-refused-${nextRefusal++}`,
         at: now(),
         hostId: null,
         applyId: null,
         kind,
-        summary: `${what}: refused by the UI, nothing sent`,
+        summary,
         outcome: 'refused' as const,
         operations: [],
         error,
@@ -141,25 +149,63 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       set((s) => ({ activity: [entry, ...s.activity].slice(0, ACTIVITY_LIMIT) }));
     };
 
-    /** Runs a call while the UI shows it as pending; errors become notices (and null). */
-    async function track<T>(
-      label: string,
-      linkIds: string[],
-      call: Promise<Result<T>>,
-    ): Promise<{ value: T } | null> {
+    /** Input the UI will not send: said in a notice and kept in the activity log. */
+    const refuse = (kind: ActivityKind, what: string, problems: readonly string[]) => {
+      const error: ApiError = { code: 'invalid-request', message: problems.join('; ') };
+      notify('error', `${what} refused: ${error.message}`);
+      logRefused(kind, `${what}: refused by the UI, nothing sent`, error);
+    };
+
+    /** Shows the links as in progress while `work` runs. */
+    async function pendingWhile<T>(label: string, linkIds: string[], work: () => Promise<T>) {
       const id = nextPending++;
       set((s) => ({ pending: [...s.pending, { id, label, linkIds, startedAt: now() }] }));
       try {
-        const result = await call;
-        if (!result.ok) {
-          report(result.error);
-          return null;
-        }
-        return { value: result.value };
+        return await work();
       } finally {
         set((s) => ({ pending: s.pending.filter((p) => p.id !== id) }));
       }
     }
+
+    const unwrap = <T>(result: Result<T>): { value: T } | null => {
+      if (result.ok) return { value: result.value };
+      report(result.error);
+      return null;
+    };
+
+    /** Runs a call while the UI shows it as pending; errors become notices (and null). */
+    const track = <T>(label: string, linkIds: string[], call: Promise<Result<T>>) =>
+      pendingWhile(label, linkIds, async () => unwrap(await call));
+
+    /** Puts an unfiltered window to the user; resolves with the answer. */
+    const ask = (label: string, kind: ActivityKind, error: ApiError) =>
+      new Promise<boolean>((resolve) => {
+        const id = nextConsent++;
+        answers.set(id, resolve);
+        const ports = portsNamedIn(error.message, get().inventories);
+        const prompt = { id, label, kind, message: error.message, hint: error.hint, ports };
+        set((s) => ({ consentPrompts: [...s.consentPrompts, prompt] }));
+      });
+
+    /**
+     * A change that may need consent: when the engine refuses it for an unfiltered window, the
+     * user is asked, and only a yes sends the same call again with allowUnfilteredWindow.
+     */
+    const change = <T>(
+      label: string,
+      kind: ActivityKind,
+      linkIds: string[],
+      send: (consent: { allowUnfilteredWindow?: true }) => Promise<Result<T>>,
+    ) =>
+      pendingWhile(label, linkIds, async () => {
+        const first = await send({});
+        if (first.ok || first.error.code !== 'unfiltered-window') return unwrap(first);
+        if (await ask(label, kind, first.error))
+          return unwrap(await send({ allowUnfilteredWindow: true }));
+        notify('info', `${label}: not done, nothing changed.`);
+        logRefused(kind, `${label}: not done, the unfiltered window was declined`, first.error);
+        return null;
+      });
 
     const apply = async (label: string, linkIds: string[], request: ApplyRequest) => {
       const field = get().duration;
@@ -167,12 +213,16 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       if (!field.ok) return refuse('apply', label, [field.problem]);
       const duration = field.value;
       const withDuration = duration ? { ...request, durationSeconds: duration } : request;
-      const result = await track(label, linkIds, api['chaos.apply'](withDuration));
+      const result = await change(label, 'apply', linkIds, (consent) =>
+        api['chaos.apply']({ ...withDuration, ...consent }),
+      );
       if (result) notify('success', describeApply(label, result.value, duration));
     };
 
     const heal = async (label: string, linkIds: string[], request: HealRequest) => {
-      const result = await track(label, linkIds, api['chaos.heal'](request));
+      const result = await change(label, 'heal', linkIds, (consent) =>
+        api['chaos.heal']({ ...request, ...consent }),
+      );
       if (result)
         notify('success', `${label}: ${plural(result.value.cutIds.length, 'cut')} healed.`);
     };
@@ -321,6 +371,33 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         await heal('Heal guest', linkIds, { guestId });
       },
 
+      async healCut(cutId) {
+        const link = selectGraphModel(get()).links.find((l) => l.cuts.some((c) => c.id === cutId));
+        await heal('Heal cut', link ? [link.id] : [], { cutIds: [cutId] });
+      },
+
+      async repair(hostId) {
+        const host = get().hosts.find((h) => h.id === hostId);
+        const label = `Repair ${host?.label ?? hostId}`;
+        const result = await change(label, 'heal', [], (consent) =>
+          api['chaos.repair']({ hostId, ...consent }),
+        );
+        if (!result) return;
+        const { operations, portsTouched } = result.value.plan;
+        notify(
+          'success',
+          operations.length
+            ? `${label}: ${plural(operations.length, 'libvirt operation')} on ${plural(portsTouched.length, 'port')}.`
+            : `${label}: the host already held what its cuts ask; nothing to do.`,
+        );
+      },
+
+      answerConsent(id, allow) {
+        set((s) => ({ consentPrompts: s.consentPrompts.filter((p) => p.id !== id) }));
+        answers.get(id)?.(allow);
+        answers.delete(id);
+      },
+
       async undo() {
         const result = await track('Undo', [], api['chaos.undo']({}));
         if (!result) return;
@@ -336,17 +413,17 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async setProtection(guestId, mac, presetId, parameters) {
-        const result = await track(
-          `Protect (${presetId})`,
-          [],
-          api['protection.set']({ guestId, mac, presetId, parameters }),
+        const result = await change(`Protect (${presetId})`, 'protect', [], (consent) =>
+          api['protection.set']({ guestId, mac, presetId, parameters, ...consent }),
         );
         if (result) notify('success', `Protection ${presetId} set, live and persistent.`);
         return result !== null;
       },
 
       async clearProtection(guestId, mac) {
-        const result = await track('Unprotect', [], api['protection.clear']({ guestId, mac }));
+        const result = await change('Unprotect', 'unprotect', [], (consent) =>
+          api['protection.clear']({ guestId, mac, ...consent }),
+        );
         if (result) notify('success', 'Protection removed.');
         return result !== null;
       },
