@@ -1,4 +1,5 @@
 import { Hourglass } from 'lucide-react';
+import type { OperationKind } from '../../../shared/api';
 import { Countdown } from '../graph/edges/Countdown';
 import {
   selectLatestApply,
@@ -8,16 +9,17 @@ import {
 } from '../store/selectors';
 import { useChaos } from './store-context';
 
-// One line at the bottom, always the same height: what is running, what will heal by itself,
-// and the honest limit of timed cuts.
+// One line at the bottom, always the same height: what is running and what will heal by itself.
 
-const OPERATION_WORDS = {
+const OPERATION_WORDS: Record<OperationKind, string> = {
   'define-filter': 'define filter',
   'undefine-filter': 'undefine filter',
   'create-binding': 'create binding',
   'delete-binding': 'delete binding',
   'update-device': 'update interface',
-} as const;
+  'set-intent': 'keep intent on the host',
+  'remove-intent': 'remove intent from the host',
+};
 
 export function StatusBar() {
   const apply = useChaos(selectLatestApply);
@@ -57,8 +59,11 @@ export function StatusBar() {
               {timed.length} timed cut{timed.length === 1 ? '' : 's'}, next heals in{' '}
               <Countdown at={timed[0].expiresAt} />
             </span>
-            <span className="muted small" title="Timed cuts heal only while this engine runs">
-              (if the engine stops first, they stay until healed: kvm-chaos heal --all)
+            <span
+              className="muted small"
+              title="The expiry is kept on the host: any kvm-chaos connected then (app, serve, watch) heals the cut"
+            >
+              (or the next kvm-chaos to connect)
             </span>
           </>
         ) : null}

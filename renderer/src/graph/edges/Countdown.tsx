@@ -1,26 +1,28 @@
 import { useEffect, useState } from 'react';
+import { formatClock, formatRemaining } from '../cut-words';
 
-export function formatRemaining(ms: number): string {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const minutes = Math.floor(total / 60);
-  const seconds = total % 60;
-  return `${minutes}:${String(seconds).padStart(2, '0')}`;
-}
-
-/** Time left until `at`, ticking each second while mounted. */
-export function Countdown({ at, className }: { at: number; className?: string }) {
+/** The current time, ticking each second while mounted. */
+export function useNow(): number {
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
+  return now;
+}
+
+/** Time left until `at`, and the moment itself in the title; "expired" once it has passed. */
+export function Countdown({ at, className }: { at: number; className?: string }) {
+  const now = useNow();
+  const clock = formatClock(at, now);
   return (
     <span
       className={className}
       data-testid="countdown"
-      title="Heals itself then (while the engine runs)"
+      data-expires-at={at}
+      title={`Heals at ${clock}: any kvm-chaos connected to the host then heals it, or the next one to connect`}
     >
-      {formatRemaining(at - now)}
+      {at > now ? formatRemaining(at - now) : 'expired'}
     </span>
   );
 }

@@ -5,14 +5,24 @@ import type { ChaosState } from '../../store/initial-state';
 import { selectIndexes, selectKnifeOneWay, selectPendingLinkIds } from '../../store/selectors';
 import { center } from '../../tools/knife/geometry';
 import { useChaos, useChaosStore } from '../../ui/store-context';
+import { cutTitle } from '../cut-words';
 import type { LinkEdgeData } from '../flow';
-import { type Blocked, cutBadge, type LinkStatus } from '../model';
+import type { Blocked, LinkStatus } from '../model';
 import { pairLinkPath, svgPath } from '../paths';
 import { Countdown } from './Countdown';
 import { useNodeRect } from './rects';
 
-// One link between two guests: intact, marked by the knife (preview), in progress, or severed
-// (dashed red with scissors; click heals). One-way cuts carry an arrow in the dropped direction.
+// One link between two guests: intact, marked by the knife (preview), in progress, severed
+// (dashed red with scissors; click heals), pending (wanted, not in force), expired or orphaned.
+// One-way cuts carry an arrow in the dropped direction; the label names who cut and the expiry.
+
+/** States the label names in a word, because the line alone does not say them. */
+const STATE_WORD: Partial<Record<LinkStatus, string>> = {
+  pending: 'pending',
+  expired: 'expired',
+  orphaned: 'orphaned',
+  failed: 'failed',
+};
 
 function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData, 'link'>>) {
   const a = useNodeRect(source);
@@ -37,12 +47,15 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
   const path = pairLinkPath(a, b, center(bridge));
   const d = svgPath(path);
   const [nameA, nameB] = names.split('|');
+  // A call about this link is on its way: onto an intact link it cuts, onto a cut one it heals.
   const status: LinkStatus =
     pending && link.status === 'intact'
       ? 'applying'
-      : pending && link.status === 'severed'
+      : pending && link.status !== 'applying' && link.status !== 'healing'
         ? 'healing'
         : link.status;
+  const authors = [...new Set(link.cuts.map((c) => c.author?.user ?? 'no intent'))].join(', ');
+  const stateWord = STATE_WORD[link.status];
   const arrow: Blocked | null =
     mark && previewOneWay
       ? mark.direction === 'forward'
@@ -64,6 +77,7 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
         data-a={nameA}
         data-b={nameB}
         data-status={status}
+        data-cut-state={link.status}
         data-blocked={link.blocked ?? 'none'}
         data-marked={mark ? 'true' : undefined}
         markerEnd={arrow === 'a->b' ? `url(#kc-arrow-${arrowKind})` : undefined}
@@ -102,16 +116,20 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
                 className="link-label__scope"
                 data-testid="cut-badge"
                 title={link.cuts
-                  .map((c) =>
-                    c.blocked === 'both'
-                      ? `${cutBadge(c)} between ${nameA} and ${nameB}`
-                      : c.blocked === 'a->b'
-                        ? `${cutBadge(c)}: from ${nameA} to ${nameB}`
-                        : `${cutBadge(c)}: from ${nameB} to ${nameA}`,
-                  )
+                  .map((c) => cutTitle(c, nameA ?? '', nameB ?? '', Date.now()))
                   .join('\n')}
               >
                 {link.badge}
+              </span>
+            )}
+            {stateWord && (
+              <span className="link-label__state" data-testid="cut-state">
+                {stateWord}
+              </span>
+            )}
+            {link.cuts.length > 0 && (
+              <span className="link-label__author" data-testid="cut-author" title="Cut by">
+                {authors}
               </span>
             )}
             {link.reapplied && (

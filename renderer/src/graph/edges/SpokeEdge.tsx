@@ -25,7 +25,7 @@ function SpokeEdgeView({ id, source, target }: EdgeProps<Edge<SpokeEdgeData, 'sp
     <>
       <path
         d={svgPath(path)}
-        className={`spoke ${spoke.isKnifeTarget ? 'spoke--target' : ''} ${severed ? 'link--severed' : ''} ${
+        className={`spoke ${spoke.isKnifeTarget ? 'spoke--target' : ''} ${severed ? `link--${spoke.status}` : ''} ${
           mark ? 'is-marked' : ''
         }`}
         data-testid="spoke"
