@@ -8,7 +8,7 @@ import {
   selectTheme,
   selectTransport,
 } from './store/selectors';
-import { HostKeyDialog, PassphraseDialog } from './ui/Dialogs';
+import { HostKeyDialog, PassphraseDialog, UnfilteredWindowDialog } from './ui/Dialogs';
 import { EngineUnreachable, FirstStart } from './ui/FirstStart';
 import { Notices } from './ui/Notices';
 import { PartitionBar } from './ui/PartitionBar';
@@ -57,6 +57,7 @@ export function App() {
       <StatusBar />
       <HostKeyDialog />
       <PassphraseDialog />
+      <UnfilteredWindowDialog />
     </div>
   );
 }

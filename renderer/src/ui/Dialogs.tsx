@@ -1,19 +1,41 @@
-import { KeyRound } from 'lucide-react';
+import { KeyRound, ShieldAlert } from 'lucide-react';
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { selectHostKeyPrompt, selectPassphrasePrompt } from '../store/selectors';
+import {
+  selectConsentPrompt,
+  selectHostKeyPrompt,
+  selectPassphrasePrompt,
+} from '../store/selectors';
 import { useChaos, useChaosStore } from './store-context';
 
 // The two questions the engine may ask while connecting: trust this host key (first use only;
-// a changed key is refused, never asked), and the passphrase of a key (never stored).
+// a changed key is refused, never asked), and the passphrase of a key (never stored). And the one
+// the UI asks before a change that leaves a port without rules for a moment.
 
-function Modal({ label, children }: { label: string; children: ReactNode }) {
+/** Esc answers `onCancel` when given; the connection questions must be answered. */
+function Modal({
+  label,
+  children,
+  onCancel,
+}: {
+  label: string;
+  children: ReactNode;
+  onCancel?: () => void;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
   }, []);
   return (
-    <dialog ref={ref} className="modal" aria-label={label} onCancel={(e) => e.preventDefault()}>
+    <dialog
+      ref={ref}
+      className="modal"
+      aria-label={label}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel?.();
+      }}
+    >
       {children}
     </dialog>
   );
@@ -107,6 +129,53 @@ export function PassphraseDialog() {
           </button>
         </div>
       </form>
+    </Modal>
+  );
+}
+
+export function UnfilteredWindowDialog() {
+  const store = useChaosStore();
+  const prompt = useChaos(selectConsentPrompt);
+  if (!prompt) return null;
+  const answer = (allow: boolean) => store.getState().answerConsent(prompt.id, allow);
+  const ports = prompt.ports.length ? prompt.ports.join(', ') : 'a port';
+  const one = prompt.ports.length <= 1;
+  return (
+    <Modal key={prompt.id} label="Unfiltered window" onCancel={() => answer(false)}>
+      <div data-testid="unfiltered-window-dialog" data-ports={prompt.ports.join(' ')}>
+        <h2>
+          <ShieldAlert size={22} aria-hidden /> {ports} would have no rules for about a second
+        </h2>
+        <p>
+          <strong>{prompt.label}</strong> must replace a binding that kvm-chaos did not set. While
+          it does, {one ? 'the port has' : 'these ports have'} no rules at all for about a second:
+          the guest can use another's MAC or IP, or answer ARP for addresses it does not own.
+        </p>
+        <p className="muted" data-testid="unfiltered-window-message">
+          The engine says: {prompt.message}
+        </p>
+        {prompt.hint && <p className="hint">{prompt.hint}</p>}
+        <div className="actions">
+          <button
+            type="button"
+            className="button"
+            data-testid="unfiltered-window-cancel"
+            // biome-ignore lint/a11y/noAutofocus: the safe answer has the focus, so Enter cancels
+            autoFocus
+            onClick={() => answer(false)}
+          >
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button button--danger"
+            data-testid="unfiltered-window-confirm"
+            onClick={() => answer(true)}
+          >
+            Do it anyway
+          </button>
+        </div>
+      </div>
     </Modal>
   );
 }
