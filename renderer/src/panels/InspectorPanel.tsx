@@ -9,11 +9,12 @@ import {
   selectSelectedGuestIds,
   selectSelectedPort,
 } from '../store/selectors';
+import { InterruptionNote } from '../ui/Interruption';
 import { useChaos, useChaosStore } from '../ui/store-context';
-import { filterRows, type PortRow, portRows } from './inspector-rows';
+import { filterRows, hostInterruptions, type PortRow, portRows } from './inspector-rows';
 
 // Every binding on every host, per vnet: owner, filter, parameters and class; the XML as libvirt
-// returns it and the filter tree in plain words. Picking a row highlights its guest on the graph;
+// returns it and the filter tree in plain words; what an interrupted change left, with its repair. Picking a row highlights its guest on the graph;
 // selecting a guest there highlights its rows here.
 
 const CLASSES: OwnershipClass[] = ['ours', 'protection', 'foreign'];
@@ -126,10 +127,13 @@ function Row({ row, open, related }: { row: PortRow; open: boolean; related: boo
   return (
     <li
       ref={ref}
-      className={`port-row ${open ? 'is-open' : ''} ${related ? 'is-related' : ''}`}
+      className={`port-row ${open ? 'is-open' : ''} ${related ? 'is-related' : ''} ${
+        row.interruptions.length ? 'is-interrupted' : ''
+      }`}
       data-testid="port-row"
       data-portdev={row.portdev}
       data-guest-name={row.guestName}
+      data-interrupted={row.interruptions.length ? 'true' : undefined}
     >
       <button
         type="button"
@@ -151,6 +155,9 @@ function Row({ row, open, related }: { row: PortRow; open: boolean; related: boo
         <span className="muted mono">{row.mac}</span>
       </div>
       {row.binding && <Parameters parameters={row.binding.parameters} />}
+      {row.interruptions.map((x) => (
+        <InterruptionNote key={x.kind} hostId={row.hostId} interruption={x} />
+      ))}
       {open && row.binding && (
         <div className="port-row__detail">
           <h4>Rules</h4>
@@ -173,6 +180,7 @@ export function InspectorPanel() {
   const selectedGuests = useChaos(selectSelectedGuestIds);
   const rows = useMemo(() => portRows(hosts, inventories), [hosts, inventories]);
   const shown = useMemo(() => filterRows(rows, query, classes), [rows, query, classes]);
+  const unported = useMemo(() => hostInterruptions(hosts, inventories), [hosts, inventories]);
 
   return (
     <section className="panel inspector" aria-label="Binding inspector">
@@ -202,6 +210,16 @@ export function InspectorPanel() {
           ))}
         </fieldset>
       </div>
+      {unported.length > 0 && (
+        <ul className="rows" aria-label="Interrupted changes without a port">
+          {unported.map((x) => (
+            <li key={x.key} className="port-row is-interrupted" data-testid="host-interruption">
+              <span className="muted small">{x.hostLabel}</span>
+              <InterruptionNote hostId={x.hostId} interruption={x} />
+            </li>
+          ))}
+        </ul>
+      )}
       <p className="panel__count muted" aria-live="polite">
         {shown.length} of {rows.length} ports
       </p>

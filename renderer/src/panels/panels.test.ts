@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Preset } from '../../../shared/api';
+import type { Interruption, Preset } from '../../../shared/api';
 import {
   cleanTrafficPreset,
   labBinding,
@@ -7,7 +7,7 @@ import {
   labHost,
   labInventory,
 } from '../../../shared/api/fixtures';
-import { filterRows, portRows } from './inspector-rows';
+import { filterRows, hostInterruptions, portRows } from './inspector-rows';
 import { initialTexts, parsePresetParameters } from './protection-form';
 
 describe('inspector rows', () => {
@@ -34,6 +34,58 @@ describe('inspector rows', () => {
 
   it('filters by class, always keeping unfiltered ports in view', () => {
     expect(filterRows(rows, '', ['ours']).map((r) => r.portdev)).toEqual(['vnet1', 'vnet2']);
+  });
+});
+
+describe('interruptions in the inspector', () => {
+  const orphaned: Interruption = {
+    kind: 'orphaned-rules',
+    portdev: 'vnet1',
+    guestId: null,
+    message: 'vnet1 holds rules no cut wants: a heal was interrupted',
+    repair: 'Repair the host (kvm-chaos heal --all)',
+  };
+  const leftover: Interruption = {
+    kind: 'leftover-binding',
+    portdev: 'vnet9',
+    guestId: null,
+    message: 'vnet9 is bound for a guest that is gone',
+    repair: 'Repair the host',
+  };
+  const downGuest: Interruption = {
+    kind: 'pending-cut',
+    portdev: null,
+    guestId: labGuest(3).id,
+    message: 'a cut into lab-node3 waits for it to start',
+    repair: 'Repair the host',
+  };
+  const inventory = labInventory(3, {
+    bindings: [{ ...labBinding(2, 'kvm-chaos-cut-vnet1'), class: 'ours' }],
+    interruptions: [orphaned, leftover, downGuest],
+  });
+
+  it('puts each on the row of its port, with a row for a port only the interruption knows', () => {
+    const rows = portRows([labHost], { lab: inventory });
+    expect(rows.map((r) => [r.portdev, r.interruptions.map((x) => x.kind)])).toEqual([
+      ['vnet0', []],
+      ['vnet1', ['orphaned-rules']],
+      ['vnet2', []],
+      ['vnet9', ['leftover-binding']],
+    ]);
+    expect(hostInterruptions([labHost], { lab: inventory })).toEqual([
+      { ...downGuest, key: 'lab|0', hostId: labHost.id, hostLabel: 'lab' },
+    ]);
+  });
+
+  it('never hides an interrupted port behind a class filter, and finds it by its words', () => {
+    const rows = portRows([labHost], { lab: inventory });
+    expect(filterRows(rows, '', ['protection']).map((r) => r.portdev)).toEqual([
+      'vnet0',
+      'vnet1',
+      'vnet2',
+      'vnet9',
+    ]);
+    expect(filterRows(rows, 'interrupted', ['ours']).map((r) => r.portdev)).toEqual(['vnet1']);
   });
 });
 

@@ -1,9 +1,16 @@
 import type { NodeProps } from '@xyflow/react';
-import { Scissors, ShieldCheck, ShieldExclamationPoint, ShieldHalf } from 'lucide-react';
+import {
+  Scissors,
+  ShieldCheck,
+  ShieldExclamationPoint,
+  ShieldHalf,
+  TriangleAlert,
+} from 'lucide-react';
 import { memo, useCallback } from 'react';
 import type { GuestInterface } from '../../../../shared/api';
 import type { ChaosState } from '../../store/initial-state';
 import { selectIndexes } from '../../store/selectors';
+import { RepairButton } from '../../ui/Interruption';
 import { useChaos } from '../../ui/store-context';
 import type { GuestNodeData } from '../flow';
 import type { GuestModel } from '../model';
@@ -41,6 +48,28 @@ function ProtectionBadge({ guest }: { guest: GuestModel }) {
     >
       <Icon size={15} aria-hidden />
       {presets[0] ?? PROTECTION_LABEL[guest.protection]}
+    </span>
+  );
+}
+
+/** What an interrupted change left on this guest's ports: the words on hover, and the repair. */
+function InterruptionBadge({ guest }: { guest: GuestModel }) {
+  const [first, ...rest] = guest.interruptions;
+  if (!first) return null;
+  const words = guest.interruptions.map((x) => `${x.message}\n${x.repair}`).join('\n\n');
+  return (
+    <span
+      className="badge badge--interrupted nodrag"
+      data-testid="interruption-badge"
+      data-kind={first.kind}
+      title={words}
+    >
+      <TriangleAlert size={14} aria-hidden />
+      <span className="badge__text">
+        {first.message}
+        {rest.length ? ` (+${rest.length})` : ''}
+      </span>
+      <RepairButton hostId={guest.hostId} about={words} />
     </span>
   );
 }
@@ -95,7 +124,7 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
     <div
       className={`node guest guest--${state} ${selected ? 'is-selected' : ''} ${
         guest.protection === 'unprotected' ? 'guest--exposed' : ''
-      } ${stale ? 'guest--stale' : ''}`}
+      } ${stale ? 'guest--stale' : ''} ${guest.interruptions.length ? 'guest--interrupted' : ''}`}
       title={stale ? `last known state: the host is ${hostState}` : undefined}
       data-testid="guest-node"
       data-guest-name={name}
@@ -115,6 +144,7 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
           </span>
         )}
         <ProtectionBadge guest={guest} />
+        <InterruptionBadge guest={guest} />
       </header>
       {interfaces.length ? (
         interfaces.map((iface) => <InterfaceRow key={iface.mac} iface={iface} />)
