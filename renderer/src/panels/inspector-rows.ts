@@ -38,57 +38,35 @@ export function portRows(
     if (!inventory) continue;
     const seen = new Set<string>();
     const guestName = new Map(inventory.guests.map((g) => [g.id as string, g.name]));
-    const interrupted = (portdev: string) =>
-      inventory.interruptions.filter((x) => x.portdev === portdev);
-    for (const binding of inventory.bindings) {
-      seen.add(binding.portdev);
+    /** A row per port, the first source to name it wins: binding, then guest, then interruption. */
+    const add = (
+      portdev: string,
+      guestId: GuestId | null,
+      name: string,
+      mac: string,
+      binding: Binding | null,
+    ) => {
+      if (seen.has(portdev)) return;
+      seen.add(portdev);
       rows.push({
-        key: `${host.id}|${binding.portdev}`,
+        key: `${host.id}|${portdev}`,
         hostId: host.id,
         hostLabel: host.label,
-        portdev: binding.portdev,
-        guestId: binding.guestId,
-        guestName: (binding.guestId && guestName.get(binding.guestId)) || binding.ownerName,
-        mac: binding.mac,
+        portdev,
+        guestId,
+        guestName: (guestId && guestName.get(guestId)) || name,
+        mac,
         binding,
-        class: binding.class,
-        interruptions: interrupted(binding.portdev),
+        class: binding?.class ?? 'none',
+        interruptions: inventory.interruptions.filter((x) => x.portdev === portdev),
       });
-    }
-    for (const guest of inventory.guests) {
-      for (const iface of guest.interfaces) {
-        if (!iface.portdev || seen.has(iface.portdev)) continue;
-        seen.add(iface.portdev);
-        rows.push({
-          key: `${host.id}|${iface.portdev}`,
-          hostId: host.id,
-          hostLabel: host.label,
-          portdev: iface.portdev,
-          guestId: guest.id,
-          guestName: guest.name,
-          mac: iface.mac,
-          binding: null,
-          class: 'none',
-          interruptions: interrupted(iface.portdev),
-        });
-      }
-    }
-    for (const x of inventory.interruptions) {
-      if (x.portdev === null || seen.has(x.portdev)) continue;
-      seen.add(x.portdev);
-      rows.push({
-        key: `${host.id}|${x.portdev}`,
-        hostId: host.id,
-        hostLabel: host.label,
-        portdev: x.portdev,
-        guestId: x.guestId,
-        guestName: (x.guestId && guestName.get(x.guestId)) || 'no guest',
-        mac: '',
-        binding: null,
-        class: 'none',
-        interruptions: interrupted(x.portdev),
-      });
-    }
+    };
+    for (const b of inventory.bindings) add(b.portdev, b.guestId, b.ownerName, b.mac, b);
+    for (const guest of inventory.guests)
+      for (const iface of guest.interfaces)
+        if (iface.portdev) add(iface.portdev, guest.id, guest.name, iface.mac, null);
+    for (const x of inventory.interruptions)
+      if (x.portdev) add(x.portdev, x.guestId, 'no guest', '', null);
   }
   const collator = new Intl.Collator('en', { numeric: true });
   return rows.sort(
