@@ -1,9 +1,17 @@
-import { ShieldCheck, ShieldExclamationPoint } from 'lucide-react';
+import { Scissors, ShieldCheck, ShieldExclamationPoint } from 'lucide-react';
 import { useEffect, useMemo, useState } from 'react';
 import type { Guest, GuestInterface, Preset } from '../../../shared/api';
-import { protectionOf } from '../graph/model';
-import { selectPresets, selectSelectedGuest, selectSelectedGuestIds } from '../store/selectors';
+import { expiryWords, madeWords } from '../graph/cut-words';
+import { Countdown } from '../graph/edges/Countdown';
+import { CUT_STATE_WORDS, protectionOf } from '../graph/model';
+import {
+  selectInventories,
+  selectPresets,
+  selectSelectedGuest,
+  selectSelectedGuestIds,
+} from '../store/selectors';
 import { useChaos, useChaosStore } from '../ui/store-context';
+import { cutRows } from './cut-rows';
 import {
   initialTexts,
   KIND_EXAMPLE,
@@ -11,6 +19,7 @@ import {
   parsePresetParameters,
 } from './protection-form';
 
+// The guest's cuts, whoever made them: what, which way, state, author, expiry; heal one by one.
 // Spoof protection per interface: the presets from the engine as one clear choice, clean-traffic
 // first, the IP pinned and editable; applied live and persistently. Unprotected guests are told so.
 
@@ -150,6 +159,64 @@ function InterfaceProtection({
   );
 }
 
+function GuestCuts({ guest }: { guest: Guest }) {
+  const store = useChaosStore();
+  const inventories = useChaos(selectInventories);
+  const rows = useMemo(
+    () => cutRows(inventories[guest.hostId], guest.id),
+    [inventories, guest.hostId, guest.id],
+  );
+  if (!rows.length) return null;
+  const now = Date.now();
+  return (
+    <section className="guest-cuts" aria-label={`Cuts of ${guest.name}`}>
+      <h4>Cuts</h4>
+      <ul className="rows">
+        {rows.map(({ cut, what, peer }) => (
+          <li
+            key={cut.id}
+            className={`cut-row cut-row--${cut.state}`}
+            data-testid="cut-row"
+            data-state={cut.state}
+          >
+            <div className="cut-row__head">
+              <Scissors size={14} aria-hidden />
+              <strong>{what}</strong>
+              <span>{peer}</span>
+              {cut.state !== 'applied' && (
+                <span className="cut-row__state" title={CUT_STATE_WORDS[cut.state]}>
+                  {cut.state}
+                </span>
+              )}
+              <button
+                type="button"
+                className="button button--small"
+                aria-label={`Heal ${what} ${peer}`}
+                onClick={() => void store.getState().healCut(cut.id)}
+              >
+                Heal
+              </button>
+            </div>
+            <div className="muted small" data-testid="cut-made">
+              by {madeWords(cut, now)}
+            </div>
+            <div className="small" data-testid="cut-expiry">
+              {cut.expiresAt === null ? (
+                <span className="muted">no expiry: stays until healed</span>
+              ) : (
+                <>
+                  <Countdown at={cut.expiresAt} className="mono" /> ·{' '}
+                  {expiryWords(cut.expiresAt, now)}
+                </>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function GuestPanel() {
   const guest = useChaos(selectSelectedGuest);
   const selected = useChaos(selectSelectedGuestIds);
@@ -186,6 +253,7 @@ export function GuestPanel() {
           </p>
         </div>
       )}
+      <GuestCuts guest={guest} />
       {attached.length === 0 && <p className="muted">This guest has no interface on a network.</p>}
       {presets.length === 0 && <p className="muted">The engine offered no presets.</p>}
       {presets.length > 0 &&

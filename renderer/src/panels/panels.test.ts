@@ -3,10 +3,12 @@ import type { Interruption, Preset } from '../../../shared/api';
 import {
   cleanTrafficPreset,
   labBinding,
+  labCut,
   labGuest,
   labHost,
   labInventory,
 } from '../../../shared/api/fixtures';
+import { cutRows } from './cut-rows';
 import { filterRows, hostInterruptions, portRows } from './inspector-rows';
 import { initialTexts, parsePresetParameters } from './protection-form';
 
@@ -86,6 +88,28 @@ describe('interruptions in the inspector', () => {
       'vnet9',
     ]);
     expect(filterRows(rows, 'interrupted', ['ours']).map((r) => r.portdev)).toEqual(['vnet1']);
+  });
+});
+
+describe("a guest's cuts", () => {
+  it('names the other guest and the way traffic is dropped, seen from this guest', () => {
+    const cuts = [
+      labCut(2, 1, { direction: 'one-way', scope: { kind: 'udp', port: 53 } }),
+      labCut(1, 3, { id: 'cut:b' as never, direction: 'one-way' }),
+      labCut(2, 3, { id: 'cut:c' as never }),
+      labCut(2, 10, { id: 'cut:d' as never }),
+    ];
+    const inventory = labInventory(3, { cuts });
+    expect(cutRows(inventory, labGuest(2).id).map((r) => [r.peer, r.what])).toEqual([
+      ['to lab-node1', 'UDP:53, one way'],
+      [`with ${labGuest(10).id}`, 'All, both ways'],
+      ['with lab-node3', 'All, both ways'],
+    ]);
+    expect(cutRows(inventory, labGuest(3).id).map((r) => r.peer)).toEqual([
+      'from lab-node1',
+      'with lab-node2',
+    ]);
+    expect(cutRows(undefined, labGuest(3).id)).toEqual([]);
   });
 });
 

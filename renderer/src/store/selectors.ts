@@ -143,13 +143,13 @@ export const selectIndexes = (s: ChaosState): Indexes => {
   return indexCache;
 };
 
-/** Cuts with a deadline, soonest first, across hosts. */
+/** Cuts with a deadline still ahead, soonest first, across hosts (expired ones wait for a heal). */
 let timedCache: { inventories: ChaosState['inventories']; cuts: ActiveCut[] } | null = null;
 export const selectTimedCuts = (s: ChaosState): ActiveCut[] => {
   if (timedCache?.inventories !== s.inventories) {
     const cuts = Object.values(s.inventories)
       .flatMap((i) => i.cuts)
-      .filter((c) => c.expiresAt !== null)
+      .filter((c) => c.expiresAt !== null && c.state !== 'expired')
       .sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0));
     timedCache = { inventories: s.inventories, cuts };
   }

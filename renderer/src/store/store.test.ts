@@ -14,7 +14,12 @@ import {
   labMac,
 } from '../../../shared/api/fixtures';
 import { linkId } from '../graph/model';
-import { selectGraphModel, selectPendingLinkIds, selectPortProblem } from './selectors';
+import {
+  selectGraphModel,
+  selectPendingLinkIds,
+  selectPortProblem,
+  selectTimedCuts,
+} from './selectors';
 import { createChaosStore, type KeyValueStorage } from './store';
 
 const applied: ApplyResult = {
@@ -427,5 +432,16 @@ describe('store', () => {
     engine.release('chaos.heal');
     await done;
     expect(engine.calls.find((c) => c.name === 'chaos.heal')?.params).toEqual({ cutIds: [cut.id] });
+  });
+
+  it('counts down only the cuts whose expiry is ahead: an expired one waits for its heal', async () => {
+    const cuts = [
+      labCut(1, 2, { expiresAt: 9_000 }),
+      labCut(1, 3, { id: 'cut:e' as never, expiresAt: 1_000, state: 'expired' }),
+      labCut(2, 3, { id: 'cut:n' as never }),
+    ];
+    const engine = labEngine({ 'inventory.get': () => ok(labInventory(3, { cuts })) });
+    const store = await started(engine);
+    expect(selectTimedCuts(store.getState()).map((c) => c.expiresAt)).toEqual([9_000]);
   });
 });
