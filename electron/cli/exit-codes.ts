@@ -19,6 +19,7 @@ export function exitCodeFor(code: ApiErrorCode): number {
     case 'unknown-call':
     case 'not-found':
     case 'not-cuttable':
+    case 'unfiltered-window': // needs the caller's consent: nothing was changed
       return Exit.usage;
     case 'not-connected':
     case 'auth-failed':
@@ -40,7 +41,9 @@ export const EXIT_HELP = `
 Exit codes:
   0  done
   1  libvirt refused, or the apply failed and was rolled back (the host is as it was)
-  2  bad command line or input (unknown guest, invalid address...): nothing changed
+  2  bad command line or input (unknown guest, invalid address...), or a change that
+     would leave a port unfiltered for a moment without --allow-unfiltered-window:
+     nothing changed
   3  could not connect, or the host stopped answering (unreachable, authentication,
      unknown or changed host key, --timeout passed, connection dropped)
-  4  a rollback failed: the host may be part-way; run 'kvm-chaos heal --all'`;
+  4  a rollback failed: the host may be part-way; run 'kvm-chaos repair'`;

@@ -87,7 +87,7 @@ export function bindingsTable(bindings: readonly Binding[]): string {
 export function cutsTable(cuts: readonly ActiveCut[], guests: readonly Guest[]): string {
   const name = (id: string) => guests.find((g) => g.id === id)?.name ?? id;
   return table(
-    ['CUT', 'FROM', 'TO', 'DIRECTION', 'SCOPE', 'STATE', 'ENFORCED ON', 'EXPIRES'],
+    ['CUT', 'FROM', 'TO', 'DIRECTION', 'SCOPE', 'STATE', 'ENFORCED ON', 'BY', 'EXPIRES'],
     cuts.map((c) => [
       c.id,
       name(c.from.guestId),
@@ -96,9 +96,19 @@ export function cutsTable(cuts: readonly ActiveCut[], guests: readonly Guest[]):
       scopeText(c.scope),
       c.state,
       c.enforcedOn.join(' '),
+      c.author ? `${c.author.user}${c.runId ? ` (run ${c.runId})` : ''}` : '-',
       c.expiresAt ? new Date(c.expiresAt).toISOString() : '-',
     ]),
   );
+}
+
+/** What interrupted changes left on the host, each with the action that repairs it; '' if none. */
+export function interruptionsText(inv: HostInventory): string {
+  if (inv.interruptions.length === 0) return '';
+  const lines = [`${inv.interruptions.length} thing(s) left by an interrupted change:`];
+  for (const i of inv.interruptions) lines.push(`  ! ${i.message}`);
+  lines.push(`  repair: ${inv.interruptions[0]?.repair ?? 'kvm-chaos repair'}`);
+  return lines.join('\n');
 }
 
 export function presetsTable(presets: readonly Preset[]): string {
@@ -117,6 +127,8 @@ export function planText(r: ApplyResult): string {
   const lines = [
     `${r.dryRun ? 'plan (dry run, nothing applied)' : 'applied'}: ${r.plan.operations.length} operation(s) on ${r.plan.portsTouched.length} port(s)${r.plan.portsTouched.length ? ` (${r.plan.portsTouched.join(' ')})` : ''}`,
   ];
+  if (r.plan.unfilteredWindows.length)
+    lines.push(`unfiltered for about a second: ${r.plan.unfilteredWindows.join(' ')}`);
   for (const [i, op] of r.plan.operations.entries()) {
     lines.push(`${i + 1}. ${op.kind} ${op.target}: ${op.description}`);
     lines.push(`   virsh ${op.virsh}`);

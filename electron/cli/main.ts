@@ -30,6 +30,7 @@ import {
   cutsTable,
   filterTreeText,
   guestsTable,
+  interruptionsText,
   planText,
   presetsTable,
 } from './format';
@@ -216,7 +217,7 @@ function scopeOf(o: { scope: string; port?: number }): CutScope {
 }
 
 const DURATION_NOTE =
-  'the cut heals itself when the time is up only while this command runs; if it is killed, the cut stays until healed (kvm-chaos heal --all)';
+  'the expiry is kept on the host: this command, the app, serve or `kvm-chaos watch` heals it when the time is up, and if none runs then, the next one to connect does (or `kvm-chaos heal --expired` from cron)';
 
 async function applyAndReport(
   s: Session,
@@ -229,23 +230,42 @@ async function applyAndReport(
   );
   report(o, result);
   if (duration !== undefined && !result.dryRun) {
-    err(`waiting ${duration} s, then healing (${DURATION_NOTE})`);
+    err(`waiting ${duration} s; ${DURATION_NOTE}`);
     await new Promise((r) => setTimeout(r, duration * 1000 + 500));
-    // The engine heals expired cuts itself; make sure they are gone before exiting.
+    // This engine keeps promises, so it heals expired cuts itself (so may any other instance);
+    // heal what is still due here too, then wait until none of ours is left.
     const inventory = await s.inventory();
-    const left = inventory.cuts.filter((c) => result.cutIds.includes(c.id));
-    if (left.length > 0)
-      report(
-        o,
-        unwrap(
-          await s.deadline.step(
-            'the heal at the end of --duration',
-            s.api['chaos.heal']({ cutIds: left.map((c) => c.id) }),
-          ),
+    if (inventory.cuts.some((c) => result.cutIds.includes(c.id) && c.state === 'expired'))
+      unwrap(
+        await s.deadline.step(
+          'the heal at the end of --duration',
+          s.api['chaos.heal']({ expired: true }),
         ),
       );
-    else if (!o.json) out('healed (duration over)');
+    if (!o.json) out('healed (duration over)');
   }
+}
+
+const ALLOW_WINDOW_HELP =
+  "go ahead when the change must replace someone else's binding, leaving that port without any rule for about a second (refused otherwise, exit 2)";
+
+interface ChangeFlags {
+  dryRun?: boolean;
+  allowUnfilteredWindow?: boolean;
+  run?: string;
+}
+
+function changeFlags(o: ChangeFlags) {
+  return {
+    ...(o.dryRun ? { dryRun: true } : {}),
+    ...(o.allowUnfilteredWindow ? { allowUnfilteredWindow: true } : {}),
+    ...(o.run !== undefined ? { runId: o.run } : {}),
+  };
+}
+
+function withInterruptions(text: string, inv: HostInventory): string {
+  const extra = interruptionsText(inv);
+  return extra ? `${text}\n\n${extra}` : text;
 }
 
 function report(o: GlobalOptions, r: ApplyResult) {
@@ -303,7 +323,13 @@ export function program(): Command {
         (o.timeout ?? DEFAULT_TIMEOUT_SECONDS[kind]) + duration,
         checkedTarget(o.connect),
       );
-      const api = await createEngine({ profiles: memoryProfiles(), knownHostsPath: o.knownHosts });
+      // Reads never write: only a command that waits on --duration keeps the host's promises.
+      const api = await createEngine({
+        profiles: memoryProfiles(),
+        knownHostsPath: o.knownHosts,
+        face: 'cli',
+        keepPromises: duration > 0,
+      });
       try {
         const s = await connect(api, o, deadline);
         await deadline.step(
@@ -319,20 +345,33 @@ export function program(): Command {
 
   p.command('guests')
     .description('list guests with their interfaces, ports, IPs and protection')
-    .action(withSession(async (s, o) => print(o, await s.inventory(), (inv) => guestsTable(inv))));
+    .action(
+      withSession(async (s, o) =>
+        print(o, await s.inventory(), (inv) => withInterruptions(guestsTable(inv), inv)),
+      ),
+    );
 
   p.command('bindings')
     .description('list every nwfilter binding, per port')
-    .action(withSession(async (s, o) => print(o, (await s.inventory()).bindings, bindingsTable)));
-
-  p.command('cuts')
-    .description('list the cuts the host holds (read from its bindings)')
     .action(
       withSession(async (s, o) => {
         const inv = await s.inventory();
-        print(o, inv.cuts, (cuts: ActiveCut[]) =>
-          cuts.length ? cutsTable(cuts, inv.guests) : 'no cuts',
-        );
+        print(o, inv.bindings, (b) => withInterruptions(bindingsTable(b), inv));
+      }),
+    );
+
+  p.command('cuts')
+    .description(
+      'list the cuts the host holds: their intent (author, expiry) from the host, their state from its bindings',
+    )
+    .action(
+      withSession(async (s, o) => {
+        const inv = await s.inventory();
+        if (o.json) print(o, { cuts: inv.cuts, interruptions: inv.interruptions }, () => '');
+        else
+          out(
+            withInterruptions(inv.cuts.length ? cutsTable(inv.cuts, inv.guests) : 'no cuts', inv),
+          );
       }),
     );
 
@@ -350,7 +389,11 @@ export function program(): Command {
             portdev: port,
           }),
         );
-        print(o, { xml, ...tree }, (v) => `${v.xml.trimEnd()}\n\n${filterTreeText(v.nodes)}`);
+        const inv = await s.inventory();
+        const here = { ...inv, interruptions: inv.interruptions.filter((i) => i.portdev === port) };
+        print(o, { xml, ...tree, interruptions: here.interruptions }, (v) =>
+          withInterruptions(`${v.xml.trimEnd()}\n\n${filterTreeText(v.nodes)}`, here),
+        );
       }),
     );
 
@@ -371,7 +414,9 @@ export function program(): Command {
       .option('--scope <scope>', 'all, ipv4, tcp, udp or icmp', 'all')
       .option('--port <n>', 'destination port (with --scope tcp or udp)', portArg)
       .option('--duration <seconds>', `heal after this long (${DURATION_NOTE})`, durationArg)
-      .option('--dry-run', 'print the plan (XML and order of operations), change nothing');
+      .option('--run <id>', 'the scenario or pipeline run this cut belongs to (heal --run ID)')
+      .option('--dry-run', 'print the plan (XML and order of operations), change nothing')
+      .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP);
 
   cutOptions(
     p
@@ -390,13 +435,15 @@ export function program(): Command {
         port?: number;
         duration?: number;
         dryRun?: boolean;
+        run?: string;
+        allowUnfilteredWindow?: boolean;
       };
       const inv = await s.inventory();
       const [from, to] = sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment);
       const request: ApplyRequest = checkedParams('chaos.apply', {
         cuts: [{ from, to, direction: opts.oneWay ? 'one-way' : 'both', scope: scopeOf(opts) }],
         ...(opts.duration ? { durationSeconds: opts.duration } : {}),
-        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...changeFlags(opts),
       });
       await applyAndReport(s, o, request, opts.duration);
     }),
@@ -410,10 +457,12 @@ export function program(): Command {
     )
     .argument('<guests...>', "guest names; for 'groups', comma-separated groups: a,b c,d")
     .option('--duration <seconds>', `heal after this long (${DURATION_NOTE})`, durationArg)
+    .option('--run <id>', 'the scenario or pipeline run these cuts belong to (heal --run ID)')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP)
     .action(
       withChange(async (s, o, topology: string, names: string[], c: Record<string, never>) => {
-        const opts = c as unknown as { duration?: number; dryRun?: boolean };
+        const opts = c as unknown as ChangeFlags & { duration?: number };
         const inv = await s.inventory();
         const ids = (list: string[]) => list.map((n) => findGuest(inv, n).id as GuestId);
         let partition: PartitionRequest;
@@ -429,37 +478,91 @@ export function program(): Command {
         const request: ApplyRequest = checkedParams('chaos.apply', {
           partition,
           ...(opts.duration ? { durationSeconds: opts.duration } : {}),
-          ...(opts.dryRun ? { dryRun: true } : {}),
+          ...changeFlags(opts),
         });
         await applyAndReport(s, o, request, opts.duration);
       }),
     );
 
   p.command('heal')
-    .description('heal cuts: by id, every cut of a guest, or all')
+    .description('heal cuts: by id, every cut of a guest, of a run, the expired ones, or all')
     .argument('[cut-ids...]')
     .option('--all', 'every cut on the host')
     .option('--guest <name>', 'every cut of this guest')
+    .option('--run <id>', 'every cut a run made (kvm-chaos cut/partition --run ID)')
+    .option('--expired', 'only cuts whose expiry has passed (for cron)')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP)
     .action(
       withChange(async (s, o, cutIds: string[], c: Record<string, never>) => {
-        const opts = c as unknown as { all?: boolean; guest?: string; dryRun?: boolean };
-        const dry = opts.dryRun ? { dryRun: true } : {};
-        const chosen = [opts.all, opts.guest !== undefined, cutIds.length > 0].filter(
-          Boolean,
-        ).length;
-        if (chosen !== 1) throw new UsageError('say what to heal: cut ids, --guest NAME or --all');
+        const opts = c as unknown as ChangeFlags & {
+          all?: boolean;
+          guest?: string;
+          expired?: boolean;
+        };
+        const flags = changeFlags(opts);
+        const chosen = [
+          opts.all,
+          opts.guest !== undefined,
+          opts.run !== undefined,
+          opts.expired,
+          cutIds.length > 0,
+        ].filter(Boolean).length;
+        if (chosen !== 1)
+          throw new UsageError(
+            'say what to heal: cut ids, --guest NAME, --run ID, --expired or --all',
+          );
         const r: Result<ApplyResult> = opts.all
-          ? await s.api['chaos.heal']({ hostId: s.host.id, ...dry })
-          : opts.guest !== undefined
-            ? await s.api['chaos.heal']({
-                guestId: findGuest(await s.inventory(), opts.guest).id,
-                ...dry,
-              })
-            : await s.api['chaos.heal']({ cutIds: cutIds as never, ...dry });
+          ? await s.api['chaos.heal']({ hostId: s.host.id, ...flags })
+          : opts.expired
+            ? await s.api['chaos.heal']({ expired: true, ...flags })
+            : opts.run !== undefined
+              ? await s.api['chaos.heal']({ runId: opts.run, ...flags })
+              : opts.guest !== undefined
+                ? await s.api['chaos.heal']({
+                    guestId: findGuest(await s.inventory(), opts.guest).id,
+                    ...flags,
+                  })
+                : await s.api['chaos.heal']({ cutIds: cutIds as never, ...flags });
         report(o, unwrap(r));
       }),
     );
+
+  p.command('repair')
+    .description(
+      'make the host hold exactly what its cuts ask: repair what an interrupted change left, put back cuts not in force, heal expired ones',
+    )
+    .option('--dry-run', 'print the plan, change nothing')
+    .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP)
+    .action(
+      withChange(async (s, o, c: Record<string, never>) => {
+        const opts = c as unknown as ChangeFlags;
+        report(
+          o,
+          unwrap(
+            await s.api['chaos.repair']({
+              hostId: s.host.id,
+              dryRun: opts.dryRun ?? false,
+              allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
+            }),
+          ),
+        );
+      }),
+    );
+
+  p.command('watch')
+    .description(
+      "keep the host's promises and nothing else: heal cuts when they expire, put back cuts whose guest came back, whoever made them (runs until stopped; see the README for a systemd unit)",
+    )
+    .action(async () => {
+      const { watch } = await import('./watch');
+      await watch({
+        connect: checkedTarget(g().connect),
+        knownHostsPath: g().knownHosts,
+        key: g().key,
+        json: g().json ?? false,
+      });
+    });
 
   p.command('protect')
     .description("set a spoof-protection preset on a guest's interface (live and persistent)")
@@ -469,6 +572,7 @@ export function program(): Command {
     .option('--ip <address...>', 'pin the IP explicitly (default: what the host knows)')
     .option('--param <name=value...>', 'other preset parameters')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP)
     .action(
       withChange(async (s, o, name: string, c: Record<string, never>) => {
         const opts = c as unknown as {
@@ -477,6 +581,7 @@ export function program(): Command {
           ip?: string[];
           param?: string[];
           dryRun?: boolean;
+          allowUnfilteredWindow?: boolean;
         };
         const guest = findGuest(await s.inventory(), name);
         const mac = interfaceOf(guest, opts.mac);
@@ -494,6 +599,7 @@ export function program(): Command {
           presetId: opts.preset,
           parameters,
           dryRun: opts.dryRun ?? false,
+          allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
         });
         report(o, unwrap(r));
       }),
@@ -504,14 +610,20 @@ export function program(): Command {
     .argument('<guest>')
     .option('--mac <mac>', 'the interface (default: the only one)')
     .option('--dry-run', 'print the plan, change nothing')
+    .option('--allow-unfiltered-window', ALLOW_WINDOW_HELP)
     .action(
       withChange(async (s, o, name: string, c: Record<string, never>) => {
-        const opts = c as unknown as { mac?: string; dryRun?: boolean };
+        const opts = c as unknown as {
+          mac?: string;
+          dryRun?: boolean;
+          allowUnfilteredWindow?: boolean;
+        };
         const guest = findGuest(await s.inventory(), name);
         const r = await s.api['protection.clear']({
           guestId: guest.id,
           mac: interfaceOf(guest, opts.mac),
           dryRun: opts.dryRun ?? false,
+          allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
         });
         report(o, unwrap(r));
       }),

@@ -1,18 +1,28 @@
-// The engine's view of cuts: what the host holds (derived from its bindings by the planner) with
-// this instance's knowledge layered on top (in flight, expiry, re-applied), and the translation
+// The engine's view of cuts: what the host's intents want and its bindings enforce (shared/chaos
+// status), with the changes this instance has in flight layered on top, and the translation
 // between the contract's cuts (guest + MAC) and the planner's (MACs).
-import type { ActiveCut, ApplyId, CutId, CutRequest, HostId } from '../../shared/api';
+import type {
+  ActiveCut,
+  ApplyId,
+  CutId,
+  CutRequest,
+  GuestId,
+  HostId,
+  Interruption,
+} from '../../shared/api';
+import { guestId } from '../../shared/api';
 import { type Cut, cutKey, normaliseCuts } from '../../shared/chaos/cut';
-import { listActiveCuts } from '../../shared/chaos/planner';
 import { type HostSnapshot, snapshotFromHost } from '../../shared/chaos/snapshot';
+import { hostStatus, REPAIR_ACTION } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
 import { macAddress } from '../../shared/libvirt';
-import { engineError } from './errors';
+import { intentsOf } from './intents';
 
+/** A change of this instance still running: shown until the host says otherwise. */
 export interface CutNote {
-  state: 'applying' | 'healing' | 're-applied' | 'failed';
-  applyId: ApplyId | null;
-  expiresAt: number | null;
+  readonly cut: Cut;
+  readonly state: 'applying' | 'healing';
+  readonly applyId: ApplyId;
 }
 
 export function cutIdOf(hostId: HostId, cut: Cut): CutId {
@@ -37,29 +47,24 @@ export function toPlannerCut(r: CutRequest): Cut {
   };
 }
 
-/** The contract's view of the host's cuts, plus cuts still being applied. */
-export function contractCuts(
+/** The contract's view of the host's cuts and interruptions. */
+export function contractStatus(
   hostId: HostId,
   parsed: ParsedHost,
-  notes: ReadonlyMap<string, CutNote & { cut: Cut }>,
-  applyIdOf: (key: string) => { applyId: ApplyId | null; expiresAt: number | null },
-): ActiveCut[] {
+  notes: ReadonlyMap<string, CutNote>,
+  now: Date,
+): { cuts: ActiveCut[]; interruptions: Interruption[] } {
   const index = interfaceIndex(hostId, parsed);
-  const end = (mac: string) => {
-    const at = index.get(mac);
-    if (!at) throw engineError('not-found', `no guest has MAC ${mac}`);
-    return at;
-  };
+  const status = hostStatus(snapshotOf(parsed), intentsOf(parsed), now);
   const toContract = (
     cut: Cut,
-    enforcedOn: readonly string[],
-    note: CutNote | undefined,
+    base: Omit<ActiveCut, 'id' | 'hostId' | 'from' | 'to' | 'direction' | 'scope' | 'segmentId'>,
   ): ActiveCut | null => {
     const from = index.get(cut.from);
     const to = index.get(cut.to);
     if (!from || !to) return null; // a guest undefined meanwhile: nothing to show it on
-    const key = cutKey(cut);
-    const known = applyIdOf(key);
+    const segmentId = from.segmentId ?? to.segmentId;
+    if (!segmentId) return null;
     return {
       id: cutIdOf(hostId, cut),
       hostId,
@@ -67,29 +72,49 @@ export function contractCuts(
       to: { guestId: to.guestId, mac: cut.to },
       direction: cut.direction,
       scope: cut.scope,
-      segmentId: (from.segmentId ?? end(cut.to).segmentId) as ActiveCut['segmentId'],
-      state: note?.state ?? 'applied',
-      expiresAt: note?.expiresAt ?? known.expiresAt,
-      applyId: note?.applyId ?? known.applyId,
-      enforcedOn: [...enforcedOn],
+      segmentId: segmentId as ActiveCut['segmentId'],
+      ...base,
     };
   };
-  const held = listActiveCuts(snapshotOf(parsed));
-  const out: ActiveCut[] = [];
-  const heldKeys = new Set<string>();
-  for (const c of held) {
-    heldKeys.add(cutKey(c));
-    const note = notes.get(cutKey(c));
-    // A note of 'applying' is stale once the host holds the cut; 'healing' and 're-applied' stand.
-    const shown = toContract(c, c.enforcedOn, note?.state === 'applying' ? undefined : note);
-    if (shown) out.push(shown);
+  const cuts: ActiveCut[] = [];
+  const shown = new Set<string>();
+  for (const v of status.cuts) {
+    const note = notes.get(cutKey(v.cut));
+    const c = toContract(v.cut, {
+      state: note && v.status !== 'orphaned' ? note.state : v.status,
+      expiresAt: v.intent?.expiresAt ? Date.parse(v.intent.expiresAt) : null,
+      applyId: note?.applyId ?? null,
+      enforcedOn: [...v.enforcedOn],
+      author: v.intent ? { ...v.intent.author } : null,
+      createdAt: v.intent ? Date.parse(v.intent.createdAt) : null,
+      runId: v.intent?.runId ?? null,
+    });
+    if (c) {
+      cuts.push(c);
+      shown.add(cutKey(v.cut));
+    }
   }
   for (const [key, note] of notes)
-    if (!heldKeys.has(key) && (note.state === 'applying' || note.state === 'failed')) {
-      const shown = toContract(note.cut, [], note);
-      if (shown) out.push(shown);
+    if (!shown.has(key) && note.state === 'applying') {
+      const c = toContract(note.cut, {
+        state: 'applying',
+        expiresAt: null,
+        applyId: note.applyId,
+        enforcedOn: [],
+        author: null,
+        createdAt: null,
+        runId: null,
+      });
+      if (c) cuts.push(c);
     }
-  return out.filter((c) => c.segmentId !== null);
+  const interruptions: Interruption[] = status.interruptions.map((i) => ({
+    kind: i.kind,
+    portdev: i.portdev,
+    guestId: i.guestUuid ? (guestId(hostId, i.guestUuid) as GuestId) : null,
+    message: i.message,
+    repair: REPAIR_ACTION,
+  }));
+  return { cuts, interruptions };
 }
 
 export { normaliseCuts };

@@ -1,19 +1,18 @@
 // The chaos engine: implements shared/api's ChaosApi over live libvirt connections. One
-// HostSession per host; every change to a host is planned by shared/chaos's planner from the
-// host's own state, run one operation at a time with progress events, and rolled back (by
-// planning back to what the host held before) when an operation fails.
+// HostSession per host. Every change to a host is one ChangeRunner change (change.ts): under the
+// host's lock, the cut's intent kept in the host's domain metadata first, then the bindings
+// planned by shared/chaos's planner from all the host's intents. Any instance (this one, another
+// app, the CLI) therefore reads the same cuts, authors and expiries, and any instance that keeps
+// promises (promises.ts) heals expired cuts and puts back cuts of restarted guests.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import {
-  type ActivityOperation,
   type ApiError,
   type ApplyId,
   type ApplyRequest,
   type ApplyResult,
   type ChaosEvent,
   type ChaosEventListener,
-  type Plan as ContractPlan,
-  type CutId,
   type FilterParameter,
   type GuestId,
   type HealRequest,
@@ -29,9 +28,9 @@ import {
   type Unsubscribe,
   withoutPassword,
 } from '../../shared/api';
-import { type Cut, CutError, cutKey, flowsOf } from '../../shared/chaos/cut';
-import { isOurs } from '../../shared/chaos/naming';
-import { listActiveCuts, PlanError, planCuts } from '../../shared/chaos/planner';
+import { type Cut, CutError, cutKey, describeCut } from '../../shared/chaos/cut';
+import { type Author, intentsFor, isExpired, type StoredIntent } from '../../shared/chaos/intent';
+import { PlanError } from '../../shared/chaos/planner';
 import {
   bridge,
   complete,
@@ -43,33 +42,15 @@ import {
 import type { MacAddress } from '../../shared/libvirt';
 import { DEFAULT_SOCKET } from '../libvirt/uri';
 import { ActivityLog } from './activity';
-import {
-  type CutNote,
-  contractCuts,
-  cutIdOf,
-  normaliseCuts,
-  snapshotOf,
-  toPlannerCut,
-} from './cuts';
+import { type ChangeRequest, ChangeRunner } from './change';
+import { type CutNote, contractStatus, cutIdOf, normaliseCuts, toPlannerCut } from './cuts';
 import { EngineError, engineError, toApiError } from './errors';
-import { HostSession, type RefreshReason } from './host-session';
-import { type Operation, runOperation, toPlanned } from './operations';
+import { HostSession } from './host-session';
+import { intentsOf, makeAuthor } from './intents';
+import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
 import type { Engine, EngineOptions, HostProfile } from './types';
-
-type Known = { applyId: ApplyId | null; expiresAt: number | null };
-
-interface HostState {
-  /** In-flight and re-applied cuts, by cutKey. */
-  notes: Map<string, CutNote & { cut: Cut }>;
-  /** Cuts this instance made: their apply and expiry. */
-  known: Map<string, Known>;
-  /** Cuts to put back when their guest restarts (its bindings die with its port). */
-  wanted: Map<string, Cut>;
-  /** Guests (uuid) seen stopping while they had wanted cuts. */
-  restarting: Set<string>;
-}
 
 function ok<T>(value: T): Result<T> {
   return { ok: true, value };
@@ -106,10 +87,14 @@ function plannerError(e: unknown): unknown {
 export class ChaosEngine implements Engine {
   private readonly listeners = new Set<ChaosEventListener>();
   private readonly sessions = new Map<HostId, HostSession>();
-  private readonly hostStates = new Map<HostId, HostState>();
   private readonly prompts: Prompts;
   private readonly activity: ActivityLog;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly runner: ChangeRunner;
+  private readonly promises = new PromiseKeeper();
+  /** Changes of this instance still running, per host, by cut key. */
+  private readonly inflight = new Map<HostId, Map<string, CutNote>>();
+  /** This process as the author of the cuts it makes. */
+  readonly author: Author;
   /** Applies of this instance, newest last, for undo. */
   private readonly applies: { applyId: ApplyId; hostId: HostId; keys: string[] }[] = [];
 
@@ -117,6 +102,13 @@ export class ChaosEngine implements Engine {
     const emit = (e: ChaosEvent) => this.emit(e);
     this.prompts = new Prompts(emit);
     this.activity = new ActivityLog((entry) => emit({ type: 'activity.appended', entry }));
+    this.author = makeAuthor(options.face ?? 'engine');
+    this.runner = new ChangeRunner({
+      author: this.author,
+      activity: this.activity,
+      emit,
+      plannerError,
+    });
   }
 
   async start(): Promise<void> {
@@ -150,8 +142,7 @@ export class ChaosEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.promises.close();
     this.prompts.cancelAll();
     await Promise.all([...this.sessions.values()].map((s) => s.disconnect().catch(() => {})));
   }
@@ -164,34 +155,12 @@ export class ChaosEngine implements Engine {
       prompts: this.prompts,
       knownHostsPath: this.options.knownHostsPath,
       classifier,
-      cutsOf: (s, parsed) => {
-        const st = this.stateOf(s.id);
-        return contractCuts(
-          s.id,
-          parsed,
-          st.notes,
-          (key) => st.known.get(key) ?? { applyId: null, expiresAt: null },
-        );
-      },
-      afterRefresh: (s, why) => this.afterRefresh(s, why),
-      domainEvent: (s, uuid, event) => {
-        // A guest going down loses its port's bindings; remember it, so its cuts come back.
-        if (event === 'stopped' || event === 'crashed' || event === 'shutdown')
-          this.stateOf(s.id).restarting.add(uuid);
-      },
+      statusOf: (s, parsed) => contractStatus(s.id, parsed, this.notesOf(s.id), new Date()),
+      afterRefresh: (s) => this.afterRefresh(s),
       bindingPollMs: this.options.bindingPollMs ?? 3000,
     });
     this.sessions.set(profile.id, session);
     return session;
-  }
-
-  private stateOf(hostId: HostId): HostState {
-    let st = this.hostStates.get(hostId);
-    if (!st) {
-      st = { notes: new Map(), known: new Map(), wanted: new Map(), restarting: new Set() };
-      this.hostStates.set(hostId, st);
-    }
-    return st;
   }
 
   private session(hostId: HostId): HostSession {
@@ -260,7 +229,7 @@ export class ChaosEngine implements Engine {
       const s = this.session(params.hostId);
       await s.disconnect();
       this.sessions.delete(params.hostId);
-      this.hostStates.delete(params.hostId);
+      this.inflight.delete(params.hostId);
       await this.saveProfiles();
       return null;
     });
@@ -411,126 +380,152 @@ export class ChaosEngine implements Engine {
       } catch (e) {
         throw plannerError(e);
       }
-      const expiresAt = req.durationSeconds ? Date.now() + req.durationSeconds * 1000 : null;
+      const now = new Date();
+      const expiresAt = req.durationSeconds
+        ? new Date(now.getTime() + req.durationSeconds * 1000)
+        : null;
       const summary =
-        'cuts' in req ? `cut ${wanted.length} link(s)` : `partition: ${req.partition.topology}`;
+        'cuts' in req
+          ? `cut ${wanted.map((c) => describeCut(c, this.nameOn(s))).join(', ')}`
+          : `partition ${req.partition.topology}: ${wanted.length} cut${wanted.length === 1 ? '' : 's'}`;
       const r = await this.change(s, {
         kind: 'apply',
         applyId,
         summary,
         dryRun: req.dryRun ?? false,
-        desired: (held) => [...held, ...wanted],
-        pending: wanted,
+        allowUnfilteredWindow: req.allowUnfilteredWindow ?? false,
+        edit: () => ({
+          set: intentsFor(wanted, {
+            nameOf: this.nameOn(s),
+            author: this.author,
+            now,
+            expiresAt,
+            runId: req.runId ?? null,
+          }),
+          remove: [],
+        }),
+        inflight: wanted.map((cut) => ({ cut, state: 'applying' as const, applyId })),
       });
       if (r.dryRun) return r;
-      const st = this.stateOf(s.id);
-      const keys = wanted.map(cutKey);
-      for (const c of wanted) {
-        st.known.set(cutKey(c), { applyId, expiresAt });
-        st.wanted.set(cutKey(c), c);
-      }
-      this.applies.push({ applyId, hostId: s.id, keys });
-      if (expiresAt !== null) this.expireLater(s, keys, expiresAt);
-      s.republish();
+      this.applies.push({ applyId, hostId: s.id, keys: wanted.map(cutKey) });
       return { ...r, cutIds: wanted.map((c) => cutIdOf(s.id, c)) };
     });
-  }
-
-  private expireLater(s: HostSession, keys: string[], at: number) {
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        const st = this.stateOf(s.id);
-        const still = keys.filter((k) => st.known.get(k)?.expiresAt === at);
-        if (still.length === 0) return;
-        void this.healKeys(
-          s,
-          still,
-          'expire',
-          `duration over: healing ${still.length} cut(s)`,
-          false,
-        ).catch(() => {});
-      },
-      Math.max(0, at - Date.now()),
-    );
-    timer.unref?.();
-    this.timers.add(timer);
   }
 
   'chaos.heal'(req: HealRequest): Promise<Result<ApplyResult>> {
     return result(async () => {
       const dryRun = req.dryRun ?? false;
-      const targets: { s: HostSession; keys: string[] | 'all'; summary: string }[] = [];
-      if ('all' in req) {
-        for (const s of this.sessions.values())
-          if (s.inventory) targets.push({ s, keys: 'all', summary: 'heal everything' });
-      } else if ('hostId' in req) {
+      const allow = req.allowUnfilteredWindow ?? false;
+      type Pick = (i: StoredIntent, now: Date) => boolean;
+      const targets: { s: HostSession; pick: Pick; summary: string }[] = [];
+      const connected = [...this.sessions.values()].filter((s) => s.inventory);
+      if ('all' in req)
+        for (const s of connected)
+          targets.push({ s, pick: () => true, summary: 'heal everything' });
+      else if ('expired' in req)
+        for (const s of connected)
+          targets.push({ s, pick: (i, now) => isExpired(i, now), summary: 'heal expired cuts' });
+      else if ('runId' in req)
+        for (const s of connected)
+          targets.push({
+            s,
+            pick: (i) => i.runId === req.runId,
+            summary: `heal the cuts of run ${req.runId}`,
+          });
+      else if ('hostId' in req)
         targets.push({
           s: this.session(req.hostId),
-          keys: 'all',
+          pick: () => true,
           summary: 'heal every cut on the host',
         });
-      } else if ('guestId' in req) {
+      else if ('guestId' in req) {
         const s = this.session(parseGuestId(req.guestId).hostId);
-        const keys = (s.inventory?.cuts ?? [])
-          .filter((c) => c.from.guestId === req.guestId || c.to.guestId === req.guestId)
-          .map((c) => cutKey(toPlannerCut(c)));
+        const g = s.inventory?.guests.find((x) => x.id === req.guestId);
+        const macs = new Set(g?.interfaces.map((i) => i.mac as string) ?? []);
         targets.push({
           s,
-          keys,
-          summary: `heal every cut of ${s.inventory?.guests.find((g) => g.id === req.guestId)?.name ?? req.guestId}`,
+          pick: (i) => macs.has(i.cut.from) || macs.has(i.cut.to),
+          summary: `heal every cut of ${g?.name ?? req.guestId}`,
         });
       } else {
+        const byHost = new Map<HostSession, Set<string>>();
         for (const id of req.cutIds) {
           const s = [...this.sessions.values()].find((x) =>
             x.inventory?.cuts.some((c) => c.id === id),
           );
-          if (!s) throw engineError('not-found', `no cut ${id} on any connected host`);
-          const c = s.inventory?.cuts.find((x) => x.id === id);
-          const t = targets.find((x) => x.s === s) ?? { s, keys: [] as string[], summary: 'heal' };
-          if (!targets.includes(t)) targets.push(t);
-          if (c && t.keys !== 'all') t.keys.push(cutKey(toPlannerCut(c)));
+          const c = s?.inventory?.cuts.find((x) => x.id === id);
+          if (!s || !c) throw engineError('not-found', `no cut ${id} on any connected host`);
+          byHost.set(s, (byHost.get(s) ?? new Set()).add(cutKey(toPlannerCut(c))));
         }
+        for (const [s, keys] of byHost)
+          targets.push({
+            s,
+            pick: (i) => keys.has(cutKey(i.cut)),
+            summary: `heal ${keys.size} cut${keys.size === 1 ? '' : 's'}`,
+          });
       }
       const results: ApplyResult[] = [];
       for (const t of targets)
-        results.push(await this.healKeys(t.s, t.keys, 'heal', t.summary, dryRun));
+        results.push(await this.healWhere(t.s, t.pick, t.summary, dryRun, allow));
       return mergeResults(results, dryRun);
     });
   }
 
-  private async healKeys(
+  /** Removes the intents `pick` selects; the bindings follow from the intents that remain. */
+  private async healWhere(
     s: HostSession,
-    keys: string[] | 'all',
-    kind: 'heal' | 'expire',
+    pick: (i: StoredIntent, now: Date) => boolean,
     summary: string,
     dryRun: boolean,
+    allowUnfilteredWindow: boolean,
   ): Promise<ApplyResult> {
-    const st = this.stateOf(s.id);
     const applyId = randomUUID() as ApplyId;
-    const drop = (c: Cut) => keys === 'all' || keys.includes(cutKey(c));
-    let healed: Cut[] = [];
+    const healing = s.parsed
+      ? intentsOf(s.parsed).filter((i) => pick(i, new Date()))
+      : ([] as StoredIntent[]);
     const r = await this.change(s, {
-      kind,
+      kind: 'heal',
       applyId,
       summary,
       dryRun,
-      desired: (held) => {
-        healed = held.filter(drop);
-        // No longer wanted from here on: a guest restarting meanwhile must not bring them back.
-        if (!dryRun) for (const c of healed) st.wanted.delete(cutKey(c));
-        return held.filter((c) => !drop(c));
-      },
-      healing: keys,
+      allowUnfilteredWindow,
+      edit: ({ intents, now }) => ({ set: [], remove: intents.filter((i) => pick(i, now)) }),
+      inflight: healing.map((i) => ({ cut: i.cut, state: 'healing' as const, applyId })),
     });
-    if (!dryRun)
-      for (const c of healed) {
-        st.known.delete(cutKey(c));
-        st.wanted.delete(cutKey(c));
-        st.notes.delete(cutKey(c));
-      }
-    s.republish();
-    return { ...r, cutIds: healed.map((c) => cutIdOf(s.id, c)) };
+    return { ...r, cutIds: r.removed.map((i) => cutIdOf(s.id, i.cut)) };
+  }
+
+  'chaos.repair'(params: {
+    hostId: HostId;
+    dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
+  }): Promise<Result<ApplyResult>> {
+    return result(() =>
+      this.repair(
+        this.session(params.hostId),
+        params.dryRun ?? false,
+        params.allowUnfilteredWindow ?? false,
+        'repair',
+      ),
+    );
+  }
+
+  private async repair(
+    s: HostSession,
+    dryRun: boolean,
+    allowUnfilteredWindow: boolean,
+    why: string,
+  ): Promise<ApplyResult> {
+    const r = await this.change(s, {
+      kind: 'repair',
+      applyId: randomUUID() as ApplyId,
+      summary: why,
+      dryRun,
+      allowUnfilteredWindow,
+      edit: () => ({ set: [], remove: [] }),
+      inflight: [],
+    });
+    return { ...r, cutIds: r.removed.map((i) => cutIdOf(s.id, i.cut)) };
   }
 
   'chaos.undo'(): Promise<Result<ApplyResult | null>> {
@@ -538,190 +533,72 @@ export class ChaosEngine implements Engine {
       while (this.applies.length > 0) {
         const last = this.applies.pop() as (typeof this.applies)[number];
         const s = this.sessions.get(last.hostId);
-        if (!s?.inventory) continue;
-        const held = new Set(s.inventory.cuts.map((c) => cutKey(toPlannerCut(c))));
-        const keys = last.keys.filter((k) => held.has(k));
-        if (keys.length > 0)
-          return this.healKeys(s, keys, 'heal', `undo: heal ${keys.length} cut(s)`, false);
+        if (!s?.parsed) continue;
+        const keys = new Set(last.keys);
+        const held = intentsOf(s.parsed).filter((i) => keys.has(cutKey(i.cut)));
+        if (held.length > 0)
+          return this.healWhere(
+            s,
+            (i) => keys.has(cutKey(i.cut)),
+            `undo: heal ${held.length} cut${held.length === 1 ? '' : 's'}`,
+            false,
+            false,
+          );
       }
       return null;
     });
   }
 
-  /**
-   * One change to one host: plan from fresh host state to `desired(held)`, run it with progress,
-   * roll back to what was held on failure. Runs exclusively per host.
-   */
-  private change(
+  /** One change to one host (change.ts), with this instance's in-flight cuts shown meanwhile. */
+  private async change(
     s: HostSession,
-    o: {
-      kind: 'apply' | 'heal' | 'expire' | 're-apply';
-      applyId: ApplyId;
-      summary: string;
-      dryRun: boolean;
-      desired: (held: Cut[]) => Cut[];
-      pending?: Cut[];
-      healing?: string[] | 'all';
-    },
-  ): Promise<ApplyResult> {
-    return s.exclusive(async () => {
-      await s.refresh({ kind: 'operation' });
-      const parsed = s.parsed;
-      if (!parsed) throw engineError('not-connected', `${s.profile.label} has not been read`);
-      const snapshot = snapshotOf(parsed);
-      const held = listActiveCuts(snapshot);
-      const before = normaliseCuts(held);
-      let plan: ReturnType<typeof planCuts>;
-      try {
-        plan = planCuts(snapshot, normaliseCuts(o.desired(before)));
-      } catch (e) {
-        throw plannerError(e);
-      }
-      const contractPlan: ContractPlan = {
-        operations: plan.operations.map((op) => toPlanned(s.id, op)),
-        cuts: plan.cuts.map((c) => this.toRequest(s, c)),
-        portsTouched: [...plan.portsTouched],
+    req: ChangeRequest & { inflight: CutNote[] },
+  ): Promise<ApplyResult & { removed: readonly StoredIntent[] }> {
+    const notes = this.notesOf(s.id);
+    if (!req.dryRun) for (const n of req.inflight) notes.set(cutKey(n.cut), n);
+    if (req.inflight.length && !req.dryRun) s.republish();
+    try {
+      const r = await this.runner.run(s, req);
+      return {
+        applyId: req.applyId,
+        dryRun: req.dryRun,
+        plan: r.plan,
+        cutIds: [],
+        removed: r.removed,
       };
-      const base = {
-        applyId: o.applyId,
-        dryRun: o.dryRun,
-        plan: contractPlan,
-        cutIds: [] as CutId[],
-      };
-      if (o.dryRun) return base;
-
-      const st = this.stateOf(s.id);
-      for (const c of o.pending ?? [])
-        if (!st.notes.has(cutKey(c)))
-          st.notes.set(cutKey(c), {
-            cut: c,
-            state: 'applying',
-            applyId: o.applyId,
-            expiresAt: null,
-          });
-      for (const c of before)
-        if (o.healing === 'all' || o.healing?.includes(cutKey(c)))
-          st.notes.set(cutKey(c), {
-            cut: c,
-            state: 'healing',
-            applyId: o.applyId,
-            expiresAt: null,
-          });
+    } finally {
+      for (const n of req.inflight)
+        if (notes.get(cutKey(n.cut))?.applyId === req.applyId) notes.delete(cutKey(n.cut));
       s.republish();
-      try {
-        await this.runPlan(s, o.applyId, plan.operations, o.kind, o.summary, before);
-      } finally {
-        for (const c of o.pending ?? [])
-          if (st.notes.get(cutKey(c))?.state === 'applying') st.notes.delete(cutKey(c));
-        for (const [k, n] of st.notes)
-          if (n.state === 'healing' && n.applyId === o.applyId) st.notes.delete(k);
-        await s.refresh({ kind: 'operation' }).catch(() => {});
-      }
-      return base;
-    });
+    }
   }
 
-  /** Runs operations in order; on failure plans back to `rollbackTo` and runs that. Throws the failure. */
-  private async runPlan(
-    s: HostSession,
-    applyId: ApplyId,
-    ops: readonly Operation[],
-    kind: 'apply' | 'heal' | 'expire' | 're-apply' | 'protect' | 'unprotect',
-    summary: string,
-    rollbackTo: Cut[] | null,
-    rollbackOps?: () => Promise<readonly Operation[]>,
-  ): Promise<ActivityOperation[]> {
-    const records: ActivityOperation[] = [];
-    const lv = s.libvirt();
-    let failure: { error: ApiError; op: Operation } | null = null;
-    for (const [index, op] of ops.entries()) {
-      const planned = toPlanned(s.id, op);
-      const progress = (status: 'running' | 'done' | 'failed', error?: ApiError) =>
-        this.emit({
-          type: 'apply.progress',
-          applyId,
-          hostId: s.id,
-          index,
-          total: ops.length,
-          kind: op.kind,
-          description: op.description,
-          xml: planned.xml,
-          status,
-          ...(error ? { error } : {}),
-        });
-      progress('running');
-      const t0 = performance.now();
-      try {
-        await runOperation(lv, op);
-        progress('done');
-        records.push({ ...planned, status: 'done', durationMs: performance.now() - t0 });
-      } catch (e) {
-        const error = toApiError(e);
-        progress('failed', error);
-        records.push({ ...planned, status: 'failed', durationMs: performance.now() - t0, error });
-        failure = { error, op };
-        break;
-      }
+  private notesOf(hostId: HostId): Map<string, CutNote> {
+    let notes = this.inflight.get(hostId);
+    if (!notes) {
+      notes = new Map();
+      this.inflight.set(hostId, notes);
     }
-    if (!failure) {
-      this.activity.append({
-        hostId: s.id,
-        applyId,
-        kind,
-        summary,
-        outcome: 'ok',
-        operations: records,
-      });
-      return records;
-    }
-    // Roll back by planning from what the host holds now to what it held before.
-    let rollbackError: ApiError | null = null;
-    try {
-      let back: readonly Operation[];
-      if (rollbackOps) back = await rollbackOps();
-      else {
-        await s.refresh({ kind: 'operation' });
-        back = s.parsed && rollbackTo ? planCuts(snapshotOf(s.parsed), rollbackTo).operations : [];
-      }
-      for (const op of back) {
-        const t0 = performance.now();
-        await runOperation(lv, op);
-        records.push({
-          ...toPlanned(s.id, op),
-          description: `rollback: ${op.description}`,
-          status: 'done',
-          durationMs: performance.now() - t0,
-        });
-      }
-      for (const r of records)
-        if (r.status === 'done' && !r.description.startsWith('rollback:')) r.status = 'rolled-back';
-    } catch (e) {
-      rollbackError = toApiError(e);
-    }
-    const what = `${failure.op.kind} ${failure.op.target} failed: ${failure.error.message}`;
-    const error: ApiError = rollbackError
-      ? {
-          code: 'rollback-failed',
-          message: `${what}; rolling back failed too: ${rollbackError.message}`,
-          hint: "the host may be part-way: run 'kvm-chaos heal --all' (it works from the host's state alone)",
-          ...(failure.error.libvirt ? { libvirt: failure.error.libvirt } : {}),
-        }
-      : {
-          code: 'apply-failed',
-          message: `${what}; what this change did was rolled back`,
-          ...(failure.error.hint ? { hint: failure.error.hint } : {}),
-          ...(failure.error.libvirt ? { libvirt: failure.error.libvirt } : {}),
-        };
-    this.activity.append({
-      hostId: s.id,
-      applyId,
-      kind,
-      summary,
-      outcome: rollbackError ? 'failed' : 'rolled-back',
-      operations: records,
-      error,
-    });
-    throw new EngineError(error);
+    return notes;
+  }
+
+  private nameOn(s: HostSession) {
+    return (mac: MacAddress) =>
+      s.inventory?.guests.find((g) => g.interfaces.some((i) => i.mac === mac))?.name ?? mac;
+  }
+
+  // ---- keeping the promises ---------------------------------------------------------------------
+
+  /**
+   * After every read: when the host's intents ask for something no one did (a cut past its
+   * expiry, a wanted cut not enforced while a guest of it runs, a port left without its
+   * protection), repair the host. Every instance that keeps promises does this; the host's lock
+   * and the idempotent plan make two of them converge instead of fighting.
+   */
+  private afterRefresh(s: HostSession) {
+    if (!this.options.keepPromises || !s.parsed) return;
+    const due = this.promises.due(s, s.parsed);
+    if (due) this.promises.schedule(s, due, (why) => this.repair(s, false, false, why));
   }
 
   private toRequest(s: HostSession, c: Cut) {
@@ -742,140 +619,6 @@ export class ChaosEngine implements Engine {
     };
   }
 
-  // ---- guests restarting ------------------------------------------------------------------------
-
-  private cleaning = new Set<HostId>();
-
-  /**
-   * libvirt 9.0 keeps our bindings when their guest is destroyed, and a restarted guest can get
-   * the same tap name back. Delete such leftovers as soon as the guest is down, so a restart
-   * always finds its cuts gone and puts them back on a fresh binding ('re-applied').
-   */
-  private removeLeftovers(s: HostSession) {
-    const parsed = s.parsed;
-    if (!parsed || this.cleaning.has(s.id)) return;
-    const ports = new Set<string>();
-    for (const { domain } of parsed.domains)
-      if (domain.active) for (const nic of domain.interfaces) if (nic.target) ports.add(nic.target);
-    const leftovers = parsed.bindings.filter(
-      (b) => isOurs(b.binding.filterref.filter) && !ports.has(b.binding.portdev),
-    );
-    if (leftovers.length === 0) return;
-    this.cleaning.add(s.id);
-    void this.change(s, {
-      kind: 'heal',
-      applyId: randomUUID() as ApplyId,
-      summary: `remove ${leftovers.length} leftover binding(s) of stopped guests`,
-      dryRun: false,
-      desired: (held) => held,
-    })
-      .catch(() => {})
-      .finally(() => this.cleaning.delete(s.id));
-  }
-
-  private afterRefresh(s: HostSession, _why: RefreshReason) {
-    this.removeLeftovers(s);
-    const st = this.stateOf(s.id);
-    if (st.wanted.size === 0 || !s.parsed) return;
-    const parsed = s.parsed;
-    const running = new Map(parsed.domains.map((d) => [d.domain.uuid as string, d.domain.active]));
-    const uuidOfMac = new Map<string, string>();
-    for (const { domain } of parsed.domains)
-      for (const nic of domain.interfaces) if (nic.mac) uuidOfMac.set(nic.mac, domain.uuid);
-    const held = new Set(
-      s.inventory?.cuts.filter((c) => c.state !== 'applying').map((c) => cutKey(toPlannerCut(c))) ??
-        [],
-    );
-    // A restarted guest can get its old tap name back, and libvirt keeps our old binding on it:
-    // such a cut reads as held, but its rules predate the port. Put those on afresh too.
-    const stale: Cut[] = [];
-    for (const uuid of st.restarting) {
-      if (!running.get(uuid)) continue;
-      const ports = new Set(
-        parsed.domains
-          .find((d) => d.domain.uuid === uuid)
-          ?.domain.interfaces.flatMap((i) => (i.target ? [i.target as string] : [])) ?? [],
-      );
-      for (const c of s.inventory?.cuts ?? []) {
-        const key = cutKey(toPlannerCut(c));
-        const want = st.wanted.get(key);
-        if (want && held.has(key) && !st.notes.has(key) && c.enforcedOn.some((p) => ports.has(p)))
-          stale.push(want);
-      }
-    }
-    const missing = [...st.wanted].filter(([k]) => !held.has(k) && !st.notes.has(k));
-    const toRestore: Cut[] = [...stale];
-    for (const [key, cut] of missing) {
-      const ends = flowsOf(cut)
-        .flatMap((f) => [f.src, f.dst])
-        .map((m) => uuidOfMac.get(m) ?? '');
-      const restarted = ends.some((u) => st.restarting.has(u));
-      if (!restarted) {
-        st.wanted.delete(key); // healed by someone else (another instance, the CLI)
-        st.known.delete(key);
-      } else if (ends.every((u) => running.get(u))) toRestore.push(cut);
-    }
-    // A restarted guest whose wanted cuts all stand again needs no more watching.
-    for (const uuid of st.restarting)
-      if (
-        running.get(uuid) &&
-        !toRestore.some((c) =>
-          flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
-        ) &&
-        ![...st.wanted].some(
-          ([k, c]) =>
-            !held.has(k) &&
-            flowsOf(c).some((f) => uuidOfMac.get(f.src) === uuid || uuidOfMac.get(f.dst) === uuid),
-        )
-      )
-        st.restarting.delete(uuid);
-    if (toRestore.length === 0) return;
-    for (const c of toRestore)
-      for (const u of flowsOf(c)
-        .flatMap((f) => [f.src, f.dst])
-        .map((m) => uuidOfMac.get(m) ?? ''))
-        st.restarting.delete(u);
-    const applyId = randomUUID() as ApplyId;
-    const staleKeys = new Set(stale.map(cutKey));
-    for (const c of toRestore)
-      st.notes.set(cutKey(c), { cut: c, state: 'applying', applyId, expiresAt: null });
-    const takeOff = stale.length
-      ? this.change(s, {
-          kind: 're-apply',
-          applyId,
-          summary: `take off ${stale.length} cut(s) whose rules predate their guest's restart`,
-          dryRun: false,
-          desired: (held2) => held2.filter((c) => !staleKeys.has(cutKey(c))),
-        })
-      : Promise.resolve();
-    void takeOff
-      .then(() =>
-        this.change(s, {
-          kind: 're-apply',
-          applyId,
-          summary: `re-apply ${toRestore.length} cut(s) after a guest restart`,
-          dryRun: false,
-          desired: (held2) => [...held2, ...toRestore],
-          pending: toRestore,
-        }),
-      )
-      .then(() => {
-        for (const c of toRestore)
-          st.notes.set(cutKey(c), {
-            cut: c,
-            state: 're-applied',
-            applyId,
-            expiresAt: st.known.get(cutKey(c))?.expiresAt ?? null,
-          });
-        s.republish();
-      })
-      .catch(() => {
-        for (const c of toRestore)
-          if (st.notes.get(cutKey(c))?.state === 'applying') st.notes.delete(cutKey(c));
-        s.republish();
-      });
-  }
-
   // ---- protection -------------------------------------------------------------------------------
 
   'protection.set'(params: {
@@ -884,6 +627,7 @@ export class ChaosEngine implements Engine {
     presetId: string;
     parameters: FilterParameter[];
     dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
   }): Promise<Result<ApplyResult>> {
     return result(() =>
       this.protect(
@@ -891,6 +635,7 @@ export class ChaosEngine implements Engine {
         params.mac,
         { presetId: params.presetId, parameters: params.parameters },
         params.dryRun ?? false,
+        params.allowUnfilteredWindow ?? false,
       ),
     );
   }
@@ -899,91 +644,49 @@ export class ChaosEngine implements Engine {
     guestId: GuestId;
     mac: string;
     dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
   }): Promise<Result<ApplyResult>> {
-    return result(() => this.protect(params.guestId, params.mac, null, params.dryRun ?? false));
+    return result(() =>
+      this.protect(
+        params.guestId,
+        params.mac,
+        null,
+        params.dryRun ?? false,
+        params.allowUnfilteredWindow ?? false,
+      ),
+    );
   }
 
   /**
-   * Sets (or clears) an interface's filterref live and persistently. A port that is cut carries
-   * our composite, and libvirt replaces the port's binding on update-device: so the cuts on that
-   * port are healed first, the device updated, and the same cuts planned again around the new
-   * protection.
+   * Sets (or clears) an interface's protection, live and persistently, as one change: the
+   * interface's operations (protection.ts) first, then the bindings planned again from the
+   * host's intents, so the port's cuts stand around the new protection.
    */
-  private protect(
+  private async protect(
     guestId: GuestId,
     mac: string,
     preset: { presetId: string; parameters: FilterParameter[] } | null,
     dryRun: boolean,
+    allowUnfilteredWindow: boolean,
   ): Promise<ApplyResult> {
     const s = this.session(parseGuestId(guestId).hostId);
-    return s.exclusive(async () => {
-      await s.refresh({ kind: 'operation' });
-      const change = await protectionChange(s, guestId, mac, preset);
-      const parsed = s.parsed;
-      if (!parsed) throw engineError('not-connected', 'host not read');
-      const held = normaliseCuts(listActiveCuts(snapshotOf(parsed)));
-      const portdev = change.portdev;
-      const onPort = portdev
-        ? listActiveCuts(snapshotOf(parsed)).filter((c) => c.enforcedOn.includes(portdev as never))
-        : [];
-      const keep = held.filter((c) => !onPort.some((p) => cutKey(p) === cutKey(c)));
-      const unwrap = onPort.length ? planCuts(snapshotOf(parsed), keep).operations : [];
-      const applyId = randomUUID() as ApplyId;
-      const ops: Operation[] = [...unwrap, ...change.operations];
-      const contractPlan: ContractPlan = {
-        operations: [
-          ...ops.map((op) => toPlanned(s.id, op)),
-          ...(onPort.length
-            ? [
-                {
-                  hostId: s.id,
-                  kind: 'create-binding' as const,
-                  target: portdev ?? '',
-                  description: `then cut ${change.guestName} again around the new protection`,
-                  xml: null,
-                  virsh: '',
-                },
-              ]
-            : []),
-        ],
-        cuts: held.map((c) => this.toRequest(s, c)),
-        portsTouched: portdev ? [portdev] : [],
-      };
-      if (dryRun) return { applyId, dryRun, plan: contractPlan, cutIds: [] };
-      const kind = preset ? 'protect' : 'unprotect';
-      await this.runPlan(s, applyId, ops, kind, change.summary, held, async () => {
-        // Put the interface back as it was, then plan back to the cuts held before.
-        const undo: Operation[] = change.operations
-          .filter((op) => op.kind === 'update-device')
-          .map(
-            (op) =>
-              ({
-                ...op,
-                xml: op.kind === 'update-device' ? op.previousXml : '',
-                description: 'restore the interface',
-              }) as Operation,
-          );
-        for (const op of undo) await runOperation(s.libvirt(), op).catch(() => {});
-        await s.refresh({ kind: 'operation' });
-        return s.parsed ? planCuts(snapshotOf(s.parsed), held).operations : [];
-      });
-      if (onPort.length) {
-        await s.refresh({ kind: 'operation' });
-        if (s.parsed) {
-          const again = planCuts(snapshotOf(s.parsed), held).operations;
-          await this.runPlan(
-            s,
-            applyId,
-            again,
-            'apply',
-            `cut ${change.guestName} again around its new protection`,
-            held,
-          );
-        }
-      }
-      await s.refresh({ kind: 'operation' });
-      return { applyId, dryRun, plan: contractPlan, cutIds: [] };
+    const name = s.inventory?.guests.find((g) => g.id === guestId)?.name ?? guestId;
+    const r = await this.change(s, {
+      kind: preset ? 'protect' : 'unprotect',
+      applyId: randomUUID() as ApplyId,
+      summary: preset
+        ? `protect ${name} (${mac}) with ${preset.presetId}`
+        : `remove spoof protection from ${name} (${mac})`,
+      dryRun,
+      allowUnfilteredWindow,
+      edit: () => ({ set: [], remove: [] }),
+      prepare: async ({ parsed }) => {
+        const c = await protectionChange(s, parsed, guestId, mac, preset);
+        return { operations: c.operations, windows: c.windows };
+      },
+      inflight: [],
     });
+    return { ...r, cutIds: [] };
   }
 
   'presets.list'(): Promise<Result<ReturnType<typeof presetsList>>> {
@@ -1033,6 +736,7 @@ function mergeResults(results: ApplyResult[], dryRun: boolean): ApplyResult {
       operations: results.flatMap((r) => r.plan.operations),
       cuts: results.flatMap((r) => r.plan.cuts),
       portsTouched: results.flatMap((r) => r.plan.portsTouched),
+      unfilteredWindows: results.flatMap((r) => r.plan.unfilteredWindows),
     },
     cutIds: results.flatMap((r) => r.cutIds),
   };

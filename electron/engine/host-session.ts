@@ -7,6 +7,7 @@ import type {
   HostInventory,
   HostStatus,
   HostSummary,
+  Interruption,
 } from '../../shared/api';
 import {
   buildInventory,
@@ -28,13 +29,16 @@ export interface SessionDeps {
   prompts: Prompts;
   knownHostsPath: string;
   classifier: Classifier;
-  /** The cuts the host holds, from its state alone, with this engine's knowledge layered on. */
-  cutsOf(session: HostSession, parsed: ParsedHost): ActiveCut[];
-  /** Called after every re-read, for re-applying cuts of restarted guests. */
+  /** The cuts and interruptions of the host, from its state alone (intents and bindings). */
+  statusOf(
+    session: HostSession,
+    parsed: ParsedHost,
+  ): { cuts: ActiveCut[]; interruptions: Interruption[] };
+  /** Called after every re-read: keeping the host's promises (expiry, re-apply) starts here. */
   afterRefresh(session: HostSession, why: RefreshReason): void;
-  /** Every domain lifecycle event as it arrives (events are batched before the re-read). */
-  domainEvent(session: HostSession, uuid: string, event: string): void;
   bindingPollMs: number;
+  /** Every this many polls the whole host is re-read (intents change without bindings). */
+  fullReadEvery?: number;
 }
 
 export type RefreshReason =
@@ -204,10 +208,17 @@ export class HostSession {
     ]);
     const before = new Map(this.raw.domains.map((d) => [d.uuid, d.id]));
     const restarted = domains.filter((d) => before.has(d.uuid) && before.get(d.uuid) !== d.id);
-    // A new id means the guest went down in between, whatever else we saw.
-    for (const d of restarted) this.deps.domainEvent(this, d.uuid, 'stopped');
     const sameDomains = domains.length === before.size && restarted.length === 0;
-    if (sameDomains && JSON.stringify(bindings) === JSON.stringify(this.raw.bindings)) return;
+    const fullRead = ++this.polls % (this.deps.fullReadEvery ?? 10) === 0;
+    if (
+      sameDomains &&
+      !fullRead &&
+      JSON.stringify(bindings) === JSON.stringify(this.raw.bindings)
+    ) {
+      // Nothing changed, but time did: an intent may have expired meanwhile.
+      this.deps.afterRefresh(this, { kind: 'poll' });
+      return;
+    }
     // Our filters may have changed with them (another instance); re-read everything then.
     await this.refresh({ kind: 'poll' });
   }
@@ -217,12 +228,12 @@ export class HostSession {
     if (this.raw) this.publish({ kind: 'operation' });
   }
 
+  private polls = 0;
   private pendingDomains = new Map<string, string>();
   private domainTimer: NodeJS.Timeout | undefined;
 
   /** Events come in bursts (stopped, undefined...): batch them briefly, then re-read those guests. */
   private scheduleDomainRefresh(uuid: string, event: string) {
-    this.deps.domainEvent(this, uuid, event);
     this.pendingDomains.set(uuid, event);
     clearTimeout(this.domainTimer);
     this.domainTimer = setTimeout(() => void this.flushDomainRefresh().catch(() => {}), 100);
@@ -249,7 +260,7 @@ export class HostSession {
   private publish(why: RefreshReason) {
     if (!this.raw) return;
     this.parsed = parseHost(this.raw);
-    const cuts = this.deps.cutsOf(this, this.parsed);
+    const { cuts, interruptions } = this.deps.statusOf(this, this.parsed);
     const next = buildInventory(
       this.id,
       this.parsed,
@@ -257,6 +268,7 @@ export class HostSession {
       cuts,
       this.revision + 1,
       this.raw.readAt,
+      interruptions,
     );
     const same =
       this.inventory !== null &&

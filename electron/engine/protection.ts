@@ -3,6 +3,8 @@
 // (what each means, its filters, its parameters) live in shared/protection.
 import type { FilterParameter, GuestId, OwnershipClass, Preset } from '../../shared/api';
 import { parseGuestId } from '../../shared/api';
+import { compositeFilter, readComposite } from '../../shared/chaos/enforcement';
+import { isCutFilter, isPortFilter, portFilterName } from '../../shared/chaos/naming';
 import type { Classifier, ParsedHost } from '../../shared/inventory/build';
 import { makeClassifier } from '../../shared/inventory/classify';
 import { filterTree as expandFilterTree } from '../../shared/inventory/filter-tree';
@@ -11,6 +13,7 @@ import {
   buildInterfaceXml,
   type FilterDef,
   type FilterRef,
+  type NwFilter,
   parseDomain,
 } from '../../shared/libvirt';
 import { catalogue } from './catalogue';
@@ -40,37 +43,43 @@ export interface ProtectionChange {
   guestName: string;
   portdev: string | null;
   operations: Operation[];
+  /** Ports left without rules for a moment (libvirt replaces the binding on update-device). */
+  windows: string[];
   summary: string;
 }
 
 /**
- * The operations that set `preset` (or clear protection, when null) on one interface: define
- * the preset's own filters when it has any, then update-device live (if running) and config.
- * An IP the preset needs and the caller did not give is pinned from what the host knows.
+ * The operations that set `preset` (or clear protection, when null) on one interface. kvm-chaos
+ * protects through a port filter of its own (kvm-chaos-port-*) that wraps the preset and later
+ * carries the port's cuts too: once the interface refers to it, protecting, unprotecting,
+ * cutting and healing that port are redefinitions in place, and its rules never leave the port.
+ * Only the first switch to our port filter (or away from a hand-written filterref) goes through
+ * update-device, where libvirt replaces the port's binding: that moment is named as a window
+ * when the port had rules. An IP the preset needs and the caller did not give is pinned from
+ * what the host knows.
  */
 export async function protectionChange(
   s: HostSession,
+  parsed: ParsedHost,
   guestId: GuestId,
   mac: string,
   preset: { presetId: string; parameters: FilterParameter[] } | null,
 ): Promise<ProtectionChange> {
-  const parsed = s.parsed;
   const inv = s.inventory;
-  if (!parsed || !inv)
-    throw engineError('not-connected', `${s.profile.label} has not been read yet`);
+  if (!inv) throw engineError('not-connected', `${s.profile.label} has not been read yet`);
   const { uuid } = parseGuestId(guestId);
   const entry = parsed.domains.find((d) => d.domain.uuid === uuid);
   if (!entry) throw engineError('not-found', `no guest ${guestId}`);
   const { domain } = entry;
   const nic = domain.interfaces.find((i) => i.mac === mac.toLowerCase());
-  if (!nic) throw engineError('not-found', `${domain.name} has no interface ${mac}`);
+  if (!nic?.mac) throw engineError('not-found', `${domain.name} has no interface ${mac}`);
   if (nic.type === 'direct')
     throw engineError(
       'not-cuttable',
       `${domain.name}'s ${mac} is macvtap: nwfilter cannot protect it`,
     );
 
-  const defines: Operation[] = [];
+  const ops: Operation[] = [];
   let ref: FilterRef | null = null;
   let summary = `remove spoof protection from ${domain.name} (${mac})`;
   if (preset) {
@@ -83,23 +92,66 @@ export async function protectionChange(
       subnets: segment?.cidrs ?? [],
     });
     ref = made.ref;
-    for (const f of made.filters) defines.push(defineIfChanged(parsed, f));
+    for (const f of made.filters) ops.push(defineIfChanged(parsed, f));
     summary = `protect ${domain.name} (${mac}) with ${preset.presetId}`;
   }
+  const portdev = domain.active ? (nic.target ?? null) : null;
+  const binding = portdev
+    ? parsed.bindings.find((b) => b.binding.portdev === portdev)?.binding
+    : undefined;
+  const filterOf = (name: string) => parsed.filters.find((f) => f.name === name);
+  // The drop rules the port carries now (ours, in whichever composite), kept across the change.
+  const boundComposite =
+    binding && isCutFilter(binding.filterref.filter)
+      ? filterOf(binding.filterref.filter)
+      : undefined;
+  const rules = boundComposite ? readComposite(boundComposite).rules : [];
+
+  const current = nic.filterref;
+  const ourPortFilter =
+    current && isPortFilter(current.filter) ? filterOf(current.filter) : undefined;
+  if (ourPortFilter) {
+    // Already ours: the change is a redefinition in place (or, with nothing left, letting go).
+    const kept = readComposite(ourPortFilter).rules;
+    if (ref || kept.length > 0) {
+      ops.push(
+        redefine(ourPortFilter, compositeFilter(ourPortFilter.name, kept, ref, ourPortFilter.uuid)),
+      );
+      return { guestName: domain.name, portdev, operations: ops, windows: [], summary };
+    }
+  }
+
   // Live and persistent are two updates, each from its own XML: the live interface carries
   // runtime-only parts (alias net0, the tap's target) that must not land in the definition.
   const dom = { name: domain.name, uuid: domain.uuid, id: domain.id ?? -1 };
+  let target: FilterRef | null = null;
+  if (ref) {
+    const name = portFilterName(domain.name, domain.uuid, nic.mac);
+    const existing = filterOf(name);
+    const def = compositeFilter(name, rules, ref, existing?.uuid);
+    ops.push(
+      existing
+        ? redefine(existing, def)
+        : {
+            kind: 'define-filter',
+            target: name,
+            xml: buildFilterXml(def),
+            previousXml: null,
+            description: `define ${name}: ${ref.filter} for ${domain.name}${rules.length ? ', with its cuts' : ''}`,
+          },
+    );
+    target = { filter: name, parameters: [] };
+  }
   const words = (where: string) =>
-    ref
-      ? `set ${domain.name}'s ${mac} filter to ${ref.filter} (${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ') || 'no parameters'}), ${where}`
+    target && ref
+      ? `set ${domain.name}'s ${mac} filter to ${target.filter} (${ref.filter}${ref.parameters.length ? `: ${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ')}` : ''}), ${where}`
       : `remove ${domain.name}'s ${mac} filter, ${where}`;
-  const updates: Operation[] = [];
   if (domain.active)
-    updates.push({
+    ops.push({
       kind: 'update-device',
       target: domain.name,
       dom,
-      xml: buildInterfaceXml(nic, ref),
+      xml: buildInterfaceXml(nic, target),
       previousXml: buildInterfaceXml(nic, nic.filterref ?? null),
       flags: AFFECT_LIVE,
       description: words('live'),
@@ -107,20 +159,38 @@ export async function protectionChange(
   const inactive = parseDomain(await s.libvirt().domainGetXmlDesc({ dom, flags: XML_INACTIVE }));
   const saved = inactive.interfaces.find((i) => i.mac === nic.mac);
   if (saved)
-    updates.push({
+    ops.push({
       kind: 'update-device',
       target: domain.name,
       dom,
-      xml: buildInterfaceXml(saved, ref),
+      xml: buildInterfaceXml(saved, target),
       previousXml: buildInterfaceXml(saved, saved.filterref ?? null),
       flags: AFFECT_CONFIG,
       description: words('persistent'),
     });
+  if (ourPortFilter && !ref)
+    ops.push({
+      kind: 'undefine-filter',
+      target: ourPortFilter.name,
+      xml: buildFilterXml(ourPortFilter),
+      description: `undefine ${ourPortFilter.name}: ${domain.name} no longer refers to it`,
+    });
+  // libvirt tears the port's binding down and instantiates the new one: a window when the port
+  // had rules that must stay (cuts), or protection that is being replaced, not removed.
+  const windows =
+    portdev && binding && (rules.length > 0 || (ref !== null && binding !== undefined))
+      ? [portdev]
+      : [];
+  return { guestName: domain.name, portdev, operations: ops, windows, summary };
+}
+
+function redefine(existing: NwFilter, def: FilterDef): Operation {
   return {
-    guestName: domain.name,
-    portdev: domain.active ? (nic.target ?? null) : null,
-    operations: [...defines, ...updates],
-    summary,
+    kind: 'define-filter',
+    target: def.name,
+    xml: buildFilterXml({ ...def, uuid: existing.uuid }),
+    previousXml: buildFilterXml(existing),
+    description: `redefine ${def.name} in place (its port is never unfiltered)`,
   };
 }
 

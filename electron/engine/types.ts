@@ -24,9 +24,18 @@ export interface EngineOptions {
   autoLocal?: boolean;
   /** How often bindings (which have no events) are re-read; default 3 s. */
   bindingPollMs?: number;
+  /** What this process is, for the author of its cuts: app, serve, cli, watch, test. */
+  face?: string;
+  /**
+   * Heal expired cuts and put back wanted cuts not in force, whoever made them (the app, serve,
+   * `kvm-chaos watch`, a CLI waiting on --duration). Off for one-shot commands: reads never write.
+   */
+  keepPromises?: boolean;
 }
 
 export interface Engine extends ChaosApi {
+  /** This process as the author of the cuts it makes (kept in their intents on the host). */
+  readonly author: { readonly instance: string; readonly user: string };
   /** Heals nothing: closes connections and stops timers. Cuts stay on the hosts. */
   close(): Promise<void>;
 }

@@ -366,7 +366,7 @@ describe('a flooding client', () => {
     const healed = {
       applyId: 'a1',
       dryRun: false,
-      plan: { operations: [], cuts: [], portsTouched: [] },
+      plan: { operations: [], cuts: [], portsTouched: [], unfilteredWindows: [] },
       cutIds: [],
     };
     const api = {

@@ -39,6 +39,7 @@ export const BRIDGE_CALL_NAMES = [
   'presets.list',
   'bindings.xml',
   'filters.tree',
+  'chaos.repair',
   'activity.list',
   'activity.export',
 ] as const satisfies readonly CallName[];

@@ -40,25 +40,45 @@ export const PartitionRequest = z.discriminatedUnion('topology', [
 export type PartitionRequest = z.infer<typeof PartitionRequest>;
 export type Topology = PartitionRequest['topology'];
 
+/**
+ * A plan that must replace someone else's binding leaves that port without any rule for a moment;
+ * such a plan runs only when the caller says so (the UI asks the user first).
+ */
+const AllowWindow = z.boolean().optional();
+/** The scenario run (or script) a cut belongs to, kept in its intent. */
+const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a run id is 1-100 letters, digits, dots, colons or dashes')
+  .optional();
+
 export const ApplyRequest = z.union([
   z.strictObject({
     cuts: z.array(CutRequest).min(1),
     durationSeconds: DurationSeconds.optional(),
     dryRun: DryRun,
+    allowUnfilteredWindow: AllowWindow,
+    runId: RunId,
   }),
   z.strictObject({
     partition: PartitionRequest,
     durationSeconds: DurationSeconds.optional(),
     dryRun: DryRun,
+    allowUnfilteredWindow: AllowWindow,
+    runId: RunId,
   }),
 ]);
 export type ApplyRequest = z.infer<typeof ApplyRequest>;
 
+const HealOptions = { dryRun: DryRun, allowUnfilteredWindow: AllowWindow };
 export const HealRequest = z.union([
-  z.strictObject({ cutIds: z.array(CutId).min(1), dryRun: DryRun }),
-  z.strictObject({ guestId: GuestId, dryRun: DryRun }),
-  z.strictObject({ hostId: HostId, dryRun: DryRun }),
-  z.strictObject({ all: z.literal(true), dryRun: DryRun }),
+  z.strictObject({ cutIds: z.array(CutId).min(1), ...HealOptions }),
+  z.strictObject({ guestId: GuestId, ...HealOptions }),
+  z.strictObject({ hostId: HostId, ...HealOptions }),
+  z.strictObject({ all: z.literal(true), ...HealOptions }),
+  /** Only the cuts whose expiry has passed (cron: `kvm-chaos heal --expired`). */
+  z.strictObject({ expired: z.literal(true), ...HealOptions }),
+  /** Only the cuts a run made (`kvm-chaos heal --run ID`). */
+  z.strictObject({ runId: z.string().min(1).max(100), ...HealOptions }),
 ]);
 export type HealRequest = z.infer<typeof HealRequest>;
 
@@ -106,6 +126,14 @@ export const calls = {
   'inventory.get': { params: HostRef, value: HostInventory },
   'chaos.apply': { params: ApplyRequest, value: ApplyResult },
   'chaos.heal': { params: HealRequest, value: ApplyResult },
+  /**
+   * Makes the host hold exactly what its intents ask: repairs what an interrupted change left,
+   * re-applies cuts of restarted guests, heals expired ones. Dry-run lists what it would do.
+   */
+  'chaos.repair': {
+    params: HostRef.extend({ dryRun: DryRun, allowUnfilteredWindow: AllowWindow }),
+    value: ApplyResult,
+  },
   /** Heals the cuts of the newest apply of this engine instance that still holds any; null if none. */
   'chaos.undo': { params: Empty, value: ApplyResult.nullable() },
   /** Sets a preset on one interface, live and persistent (update-device --live --config). */
@@ -114,10 +142,14 @@ export const calls = {
       presetId: z.string().min(1),
       parameters: z.array(FilterParameter),
       dryRun: DryRun,
+      allowUnfilteredWindow: AllowWindow,
     }),
     value: ApplyResult,
   },
-  'protection.clear': { params: InterfaceRef.extend({ dryRun: DryRun }), value: ApplyResult },
+  'protection.clear': {
+    params: InterfaceRef.extend({ dryRun: DryRun, allowUnfilteredWindow: AllowWindow }),
+    value: ApplyResult,
+  },
   'presets.list': { params: Empty, value: z.array(Preset) },
   /** Fresh from libvirt (nwfilter-binding-dumpxml). */
   'bindings.xml': {

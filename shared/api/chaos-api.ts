@@ -46,6 +46,11 @@ export interface ChaosApi {
   'inventory.get'(params: { hostId: HostId }): Promise<Result<HostInventory>>;
   'chaos.apply'(params: ApplyRequest): Promise<Result<ApplyResult>>;
   'chaos.heal'(params: HealRequest): Promise<Result<ApplyResult>>;
+  'chaos.repair'(params: {
+    hostId: HostId;
+    dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
+  }): Promise<Result<ApplyResult>>;
   'chaos.undo'(params: Record<string, never>): Promise<Result<ApplyResult | null>>;
   'protection.set'(params: {
     guestId: GuestId;
@@ -53,11 +58,13 @@ export interface ChaosApi {
     presetId: string;
     parameters: FilterParameter[];
     dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
   }): Promise<Result<ApplyResult>>;
   'protection.clear'(params: {
     guestId: GuestId;
     mac: string;
     dryRun?: boolean | undefined;
+    allowUnfilteredWindow?: boolean | undefined;
   }): Promise<Result<ApplyResult>>;
   'presets.list'(params: Record<string, never>): Promise<Result<Preset[]>>;
   'bindings.xml'(params: { hostId: HostId; portdev: string }): Promise<Result<{ xml: string }>>;

@@ -105,6 +105,9 @@ export function labCut(from: number, to: number, overrides: Partial<ActiveCut> =
     expiresAt: null,
     applyId: ApplyId.parse('apply-1'),
     enforcedOn: [`vnet${to - 1}`],
+    author: { instance: 'test-instance', user: 'root@lab' },
+    createdAt: 1_764_000_000_000,
+    runId: null,
     ...overrides,
   };
 }
@@ -120,6 +123,7 @@ export function labInventory(guests = 3, overrides: Partial<HostInventory> = {})
     bindings: [],
     filters: [],
     cuts: [],
+    interruptions: [],
     ...overrides,
   };
 }

@@ -33,6 +33,7 @@ export const ApiErrorCode = z.enum([
   'unreachable', // tcp/ssh could not reach the host
   'libvirt', // libvirt answered with an error
   'apply-failed', // an operation failed and what this apply did was rolled back
+  'unfiltered-window', // the change would leave a port without rules for a moment: ask first
   'rollback-failed', // ... and the rollback failed too: the hint says what is left
   'timeout',
   'transport-closed', // the connection between UI and engine dropped mid-call
@@ -274,17 +275,43 @@ export const CutRequest = z.object({
 });
 export type CutRequest = z.infer<typeof CutRequest>;
 
-export const CutState = z.enum(['applying', 'applied', 'healing', 're-applied', 'failed']);
+/**
+ * applied: wanted (an intent on the host) and enforced; pending: wanted but not enforced (a guest
+ * down, or a change interrupted: the next change or a watcher puts it on); expired: past its
+ * expiry, healed by the next instance that reconciles; orphaned: enforced by rules that no intent
+ * wants (an interrupted heal, or an older kvm-chaos): the next change removes them.
+ */
+export const CutState = z.enum([
+  'applying',
+  'applied',
+  'healing',
+  're-applied',
+  'failed',
+  'pending',
+  'expired',
+  'orphaned',
+]);
 export type CutState = z.infer<typeof CutState>;
 
-/** A cut as the host holds it: derived from the bindings, so any instance lists the same cuts. */
+/** Who made a cut: the process (an instance id) and user@machine. */
+export const CutAuthor = z.object({ instance: z.string(), user: z.string() });
+export type CutAuthor = z.infer<typeof CutAuthor>;
+
+/**
+ * A cut as the host holds it: its intent (kept in the host's domain metadata) and its enforcement
+ * (the bindings), so any instance lists the same cuts with the same author and expiry.
+ */
 export const ActiveCut = CutRequest.extend({
   id: CutId,
   hostId: HostId,
   segmentId: SegmentId,
   state: CutState,
-  /** When the cut heals itself (if this engine instance is still running then). */
+  /** When the cut heals: any instance connected then heals it, or the next one to connect. */
   expiresAt: Timestamp.nullable(),
+  /** From the intent on the host; null for an orphaned cut. */
+  author: CutAuthor.nullable(),
+  createdAt: Timestamp.nullable(),
+  runId: z.string().nullable(),
   /** The apply that made it, when this instance made it. */
   applyId: ApplyId.nullable(),
   /** The ports whose bindings enforce it. */
@@ -292,6 +319,27 @@ export const ActiveCut = CutRequest.extend({
   error: ApiError.optional(),
 });
 export type ActiveCut = z.infer<typeof ActiveCut>;
+
+/**
+ * Something an interrupted change left on the host, shown by every listing with the one action
+ * that repairs it (the next change on the host repairs it first anyway).
+ */
+export const Interruption = z.object({
+  kind: z.enum([
+    'unbound-port',
+    'orphaned-rules',
+    'pending-cut',
+    'leftover-binding',
+    'expired-cut',
+  ]),
+  /** The port concerned, when there is one. */
+  portdev: z.string().nullable(),
+  guestId: GuestId.nullable(),
+  message: z.string(),
+  /** The one action that repairs it, in words and as a command. */
+  repair: z.string(),
+});
+export type Interruption = z.infer<typeof Interruption>;
 
 export const HostInventory = z.object({
   hostId: HostId,
@@ -304,6 +352,7 @@ export const HostInventory = z.object({
   bindings: z.array(Binding),
   filters: z.array(FilterSummary),
   cuts: z.array(ActiveCut),
+  interruptions: z.array(Interruption),
 });
 export type HostInventory = z.infer<typeof HostInventory>;
 
@@ -325,6 +374,9 @@ export const OperationKind = z.enum([
   'create-binding',
   'delete-binding',
   'update-device',
+  /** A cut's intent written to (or removed from) its guest's domain metadata. */
+  'set-intent',
+  'remove-intent',
 ]);
 export type OperationKind = z.infer<typeof OperationKind>;
 
@@ -347,6 +399,8 @@ export const Plan = z.object({
   /** The cuts the host holds once the plan is applied (for apply) or the ones it heals. */
   cuts: z.array(CutRequest),
   portsTouched: z.array(z.string()),
+  /** Ports the plan leaves without any rule for a moment (a binding replaced), with why. */
+  unfilteredWindows: z.array(z.string()),
 });
 export type Plan = z.infer<typeof Plan>;
 
@@ -408,6 +462,7 @@ export const ActivityKind = z.enum([
   're-apply',
   'protect',
   'unprotect',
+  'repair',
   'connect',
   'disconnect',
   'add-host',

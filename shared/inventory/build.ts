@@ -14,6 +14,7 @@ import {
   type HostId,
   type HostInventory,
   type InterfaceProtection,
+  type Interruption,
   type OwnershipClass,
   type Segment,
   type SegmentId,
@@ -199,6 +200,7 @@ export function buildInventory(
   cuts: readonly ActiveCut[],
   revision: number,
   readAt: number,
+  interruptions: readonly Interruption[] = [],
 ): HostInventory {
   const { segments, byBridge } = segmentsOf(hostId, host);
   const bindingByPort = new Map(host.bindings.map((b) => [b.binding.portdev as string, b.binding]));
@@ -283,6 +285,7 @@ export function buildInventory(
     bindings,
     filters,
     cuts: [...cuts],
+    interruptions: [...interruptions],
   };
 }
 

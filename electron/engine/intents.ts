@@ -1,0 +1,82 @@
+// The engine's side of cut intents: who this process is as an author, the intents a host holds
+// (read from its domains' XML), and the operations that write or remove one.
+import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { describeCut } from '../../shared/chaos/cut';
+import {
+  type Author,
+  type CutIntent,
+  intentsOfDomain,
+  type StoredIntent,
+} from '../../shared/chaos/intent';
+import type { ParsedHost } from '../../shared/inventory/build';
+import type { MacAddress } from '../../shared/libvirt/values';
+import type { Operation } from './operations';
+
+/** This process as an author of cuts: `face:random` and user@machine. */
+export function makeAuthor(face: string): Author {
+  let user = 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (a container): keep 'unknown'
+  }
+  return { instance: `${face}:${randomUUID().slice(0, 8)}`, user: `${user}@${hostname()}` };
+}
+
+/** Every intent on the host, from the domains' XML as last read (live XML for running guests). */
+export function intentsOf(parsed: ParsedHost): StoredIntent[] {
+  return parsed.domains.flatMap(({ domain }) => intentsOfDomain(domain.xml, domain.uuid));
+}
+
+/** The domain an intent lives on: the one with the cut's `from` interface. */
+function homeOf(parsed: ParsedHost, mac: MacAddress) {
+  return parsed.domains.find(({ domain }) => domain.interfaces.some((i) => i.mac === mac))?.domain;
+}
+
+function words(i: CutIntent): string {
+  return describeCut(i.cut, (m) => (m === i.cut.from ? i.fromName : m === i.cut.to ? i.toName : m));
+}
+
+/** Where an intent operation writes: the guest, by name (for people) and reference. */
+function on(d: { name: string; uuid: string; id?: number; active: boolean }) {
+  return {
+    target: d.name,
+    dom: { name: d.name, uuid: d.uuid, id: d.id ?? -1 },
+    active: d.active,
+  };
+}
+
+/** The operation that keeps `intent` on the host (replacing `previous`, the same cut's), or null. */
+export function setIntentOp(
+  parsed: ParsedHost,
+  intent: CutIntent,
+  previous: CutIntent | null,
+): Operation | null {
+  const d = homeOf(parsed, intent.cut.from);
+  if (!d) return null;
+  const until = intent.expiresAt ? ` until ${intent.expiresAt}` : '';
+  return {
+    kind: 'set-intent',
+    ...on(d),
+    intent,
+    previous,
+    description: `keep the intent on ${d.name}: cut ${words(intent)}${until}, by ${intent.author.user}`,
+  };
+}
+
+export function removeIntentOp(
+  parsed: ParsedHost,
+  intent: StoredIntent,
+  why: string,
+): Operation | null {
+  const d = parsed.domains.find(({ domain }) => domain.uuid === intent.domainUuid)?.domain;
+  if (!d) return null;
+  return {
+    kind: 'remove-intent',
+    ...on(d),
+    intent,
+    previous: null,
+    description: `remove the intent from ${d.name}: ${words(intent)} (${why})`,
+  };
+}

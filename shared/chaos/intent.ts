@@ -1,0 +1,150 @@
+// A cut's intent: what someone asked the host to hold, kept on the host itself so that every
+// instance (the app, serve, the CLI, `kvm-chaos watch`) reads the same promises: who made the cut,
+// when, until when, for which run. Bindings say what is enforced; intents say what is wanted.
+//
+// Where: libvirt's domain metadata, the place libvirt keeps application data, one element per cut
+// on the domain of the cut's `from` end, each under a namespace URI of its own
+// (INTENT_NS + a hash of the cut). One element per cut means two writers adding or removing
+// different cuts never read-modify-write the same element; writing the same cut twice is
+// idempotent. Set live and persistently, so a guest restart and a libvirtd restart keep it.
+
+import { attempt, type MacAddress, macAddress, type Uuid } from '../libvirt/values';
+import { attr, el, elements, type XmlElement } from '../libvirt/xml';
+import {
+  type Cut,
+  type CutDirection,
+  cutKey,
+  normaliseCuts,
+  parseScopeLabel,
+  scopeLabel,
+} from './cut';
+import { fnv1a64Hex } from './naming';
+
+/** The namespace base of our domain metadata; each cut's element has INTENT_NS + its hash. */
+export const INTENT_NS = 'https://kvm-chaos.dev/xmlns/intent/1/';
+/** The prefix libvirt writes our elements with (virDomainSetMetadata's key). */
+export const INTENT_KEY = 'kvmchaos';
+
+/** Who made a cut: the instance (one process of the app, serve, the CLI) and user@machine. */
+export interface Author {
+  readonly instance: string;
+  readonly user: string;
+}
+
+export interface CutIntent {
+  /** Canonical (normaliseCuts): one direction, from the lower MAC for a both-way cut. */
+  readonly cut: Cut;
+  /** The guests' names when it was made, for people (MACs are what count). */
+  readonly fromName: string;
+  readonly toName: string;
+  readonly author: Author;
+  /** ISO 8601 UTC. */
+  readonly createdAt: string;
+  /** ISO 8601 UTC, or null: held until healed. */
+  readonly expiresAt: string | null;
+  /** The scenario run or apply it belongs to, if any. */
+  readonly runId: string | null;
+}
+
+/** Where an intent is kept: on this domain, under this namespace URI. */
+export interface IntentPlace {
+  readonly domainUuid: Uuid;
+  readonly uri: string;
+}
+
+export interface StoredIntent extends CutIntent, IntentPlace {}
+
+export function intentUri(cut: Cut): string {
+  return `${INTENT_NS}${fnv1a64Hex(cutKey(cut))}`;
+}
+
+/** The element handed to virDomainSetMetadata (libvirt adds the namespace and prefix). */
+export function intentElement(i: CutIntent): XmlElement {
+  const attrs: Record<string, string> = {
+    from: i.cut.from,
+    to: i.cut.to,
+    direction: i.cut.direction,
+    scope: scopeLabel(i.cut.scope),
+    'from-name': i.fromName,
+    'to-name': i.toName,
+    instance: i.author.instance,
+    author: i.author.user,
+    created: i.createdAt,
+  };
+  if (i.expiresAt) attrs.expires = i.expiresAt;
+  if (i.runId) attrs.run = i.runId;
+  return el('cut', attrs);
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+function isoOrNull(text: string | undefined): string | null {
+  return text !== undefined && ISO_UTC.test(text) && !Number.isNaN(Date.parse(text)) ? text : null;
+}
+
+/** One metadata element read back, or null when it is not a well-formed intent of ours. */
+export function parseIntentElement(e: XmlElement, domainUuid: Uuid): StoredIntent | null {
+  const nsAttr = Object.entries(e.attrs).find(
+    ([k, v]) => k.startsWith('xmlns') && v.startsWith(INTENT_NS),
+  );
+  if (!nsAttr || (!e.name.endsWith(':cut') && e.name !== 'cut')) return null;
+  const from = attempt(macAddress, attr(e, 'from'));
+  const to = attempt(macAddress, attr(e, 'to'));
+  const direction = attr(e, 'direction');
+  const scope = parseScopeLabel(attr(e, 'scope') ?? '');
+  const createdAt = isoOrNull(attr(e, 'created'));
+  if (!from || !to || from === to || !scope || !createdAt) return null;
+  if (direction !== 'both' && direction !== 'one-way') return null;
+  const expiresText = attr(e, 'expires');
+  const expiresAt = isoOrNull(expiresText);
+  if (expiresText !== undefined && expiresAt === null) return null;
+  return {
+    domainUuid,
+    uri: nsAttr[1],
+    cut: { from, to, direction: direction as CutDirection, scope },
+    fromName: attr(e, 'from-name') ?? from,
+    toName: attr(e, 'to-name') ?? to,
+    author: { instance: attr(e, 'instance') ?? 'unknown', user: attr(e, 'author') ?? 'unknown' },
+    createdAt,
+    expiresAt,
+    runId: attr(e, 'run') ?? null,
+  };
+}
+
+/** Every intent of ours in a domain's XML (live or persistent). */
+export function intentsOfDomain(domainXml: XmlElement, domainUuid: Uuid): StoredIntent[] {
+  const metadata = elements(domainXml, 'metadata')[0];
+  if (!metadata) return [];
+  return elements(metadata).flatMap((e) => parseIntentElement(e, domainUuid) ?? []);
+}
+
+/** The canonical intents for cuts someone asks for: one per canonical cut. */
+export function intentsFor(
+  cuts: readonly Cut[],
+  o: {
+    nameOf: (mac: MacAddress) => string;
+    author: Author;
+    now: Date;
+    expiresAt: Date | null;
+    runId: string | null;
+  },
+): CutIntent[] {
+  return normaliseCuts(cuts).map((cut) => ({
+    cut,
+    fromName: o.nameOf(cut.from),
+    toName: o.nameOf(cut.to),
+    author: o.author,
+    createdAt: o.now.toISOString(),
+    expiresAt: o.expiresAt ? o.expiresAt.toISOString() : null,
+    runId: o.runId,
+  }));
+}
+
+export function isExpired(i: CutIntent, now: Date): boolean {
+  return i.expiresAt !== null && Date.parse(i.expiresAt) <= now.getTime();
+}
+
+/** The cuts a set of intents asks the host to hold (expired ones left out). */
+export function wantedCuts(intents: readonly CutIntent[], now: Date): Cut[] {
+  return normaliseCuts(intents.filter((i) => !isExpired(i, now)).map((i) => i.cut));
+}
