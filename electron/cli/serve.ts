@@ -31,6 +31,8 @@ export async function serve(o: {
     profiles: fileProfiles(join(configDir, 'hosts.json')),
     knownHostsPath: o.knownHostsPath,
     autoLocal: true,
+    face: 'serve',
+    keepPromises: true,
   });
   if (o.connect)
     await engine['hosts.add']({

@@ -84,6 +84,8 @@ async function main(): Promise<void> {
       home: app.getPath('home'),
     }),
     autoLocal: true,
+    face: 'app',
+    keepPromises: true,
   });
 
   const ses = session.defaultSession;
