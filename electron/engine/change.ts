@@ -41,6 +41,13 @@ import {
 /** Re-reads and re-plans after a conflict at most this many times. */
 const MAX_REPLANS = 4;
 
+/**
+ * Crash injection for the lab's crash suite: with KVM_CHAOS_CRASH_AFTER_WRITE=N the process kills
+ * itself (SIGKILL, as kill -9 or a power cut would) right after the N-th write of a change. Off
+ * unless set; it only ever ends this process.
+ */
+const CRASH_AFTER_WRITE = Number(process.env.KVM_CHAOS_CRASH_AFTER_WRITE ?? 0);
+
 export interface ChangeContext {
   readonly parsed: ParsedHost;
   readonly intents: readonly StoredIntent[];
@@ -267,6 +274,8 @@ export class ChangeRunner {
         if (planned.plannerOps.has(op)) await checkPrecondition(lv, op);
         await runOperation(lv, op);
         done.push(op);
+        if (CRASH_AFTER_WRITE > 0 && done.length === CRASH_AFTER_WRITE)
+          process.kill(process.pid, 'SIGKILL');
         progress('done');
         records.push({ ...planned1, status: 'done', durationMs: performance.now() - t0 });
       } catch (e) {

@@ -564,6 +564,7 @@ export class ChaosEngine implements Engine {
         dryRun: req.dryRun,
         plan: r.plan,
         cutIds: [],
+        replans: r.conflicts,
         removed: r.removed,
       };
     } finally {

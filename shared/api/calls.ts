@@ -93,6 +93,8 @@ export const ApplyResult = z.object({
   plan: Plan,
   /** The cuts made (apply) or healed (heal, undo). */
   cutIds: z.array(CutId),
+  /** How often a conflict with another writer made the change re-read the host and re-plan. */
+  replans: z.number().int().nonnegative().optional(),
 });
 export type ApplyResult = z.infer<typeof ApplyResult>;
 
