@@ -81,6 +81,14 @@ describe('connect() and reconnection', () => {
     expect(Math.max(...delays)).toBeLessThanOrEqual(40 * 1.2);
   });
 
+  it('says which host did not answer which call, in seconds', async () => {
+    const { dialer } = testDialer();
+    const { lv } = await open(dialer);
+    await expect(lv.connectGetUri({ timeoutMs: 50 })).rejects.toThrow(
+      /^libvirtd on this machine \(\/var\/run\/libvirt\/libvirt-sock\) did not answer connectGetUri within 0\.05 s$/,
+    );
+  });
+
   it('names the host and the step when libvirtd never answers the opening handshake', async () => {
     const dialer: Dialer = async () => {
       const [ours, theirs] = memoryDuplexPair();

@@ -104,18 +104,24 @@ export async function openTarget(
     });
   } catch (err) {
     const cause = rootCause(err);
-    if (cause instanceof RpcError && cause.code === 'timeout') {
-      const [, call = 'a call', ms = '0'] =
-        /^(\w+): no reply within (\d+) ms/.exec(cause.message) ?? [];
+    const late = unanswered(cause);
+    if (late) {
       throw new RpcError(
         'timeout',
-        `libvirtd on ${describeTarget(target)} did not answer within ${Number(ms) / 1000} s while ` +
-          `opening the connection (${call}): is it running, and not stopped or stuck?`,
+        `libvirtd on ${describeTarget(target)} did not answer within ${late.seconds} s while ` +
+          `opening the connection (${late.call}): is it running, and not stopped or stuck?`,
         { cause },
       );
     }
     throw cause;
   }
+}
+
+/** The call and the wait of the rpc layer's timeout ("<call>: no reply within <n> ms"). */
+function unanswered(err: unknown): { call: string; seconds: number } | null {
+  if (!(err instanceof RpcError) || err.code !== 'timeout') return null;
+  const m = /^(\w+): no reply within (\d+) ms$/.exec(err.message);
+  return m ? { call: m[1] as string, seconds: Number(m[2]) / 1000 } : null;
 }
 
 /** The target in a few words, never with credentials. */
@@ -176,7 +182,20 @@ export class Connection {
         new RpcError('not-connected', `${name}: not connected (${this.stateValue.state})`),
       );
     }
-    return client.call(name, args, options);
+    return client.call(name, args, options).catch((err: unknown) => {
+      throw this.inWords(err);
+    });
+  }
+
+  /** A call's timeout said with the host it waited on, in seconds. */
+  private inWords(err: unknown): unknown {
+    const late = unanswered(err);
+    if (!late) return err;
+    return new RpcError(
+      'timeout',
+      `libvirtd on ${describeTarget(this.target)} did not answer ${late.call} within ${late.seconds} s`,
+      { cause: err },
+    );
   }
 
   /**
