@@ -236,17 +236,22 @@ export class ChangeRunner {
       if (lock && !(await lock.stillHeld()))
         throw engineError('busy', `the lock on ${s.profile.label} was taken over while planning`);
       try {
-        await this.execute(s, req, planned);
+        await this.execute(s, req, planned, conflicts < MAX_REPLANS);
         return result;
       } catch (e) {
-        if (!(e instanceof ConflictError) || conflicts >= MAX_REPLANS) throw e;
+        if (!(e instanceof ConflictError)) throw e;
         conflicts++;
         // Someone else (a hand-made virsh, an older kvm-chaos) changed what we were replacing.
       }
     }
   }
 
-  private async execute(s: HostSession, req: ChangeRequest, planned: Planned): Promise<void> {
+  private async execute(
+    s: HostSession,
+    req: ChangeRequest,
+    planned: Planned,
+    replansLeft: boolean,
+  ): Promise<void> {
     const lv = s.libvirt();
     const records: ActivityOperation[] = [];
     const done: Operation[] = [];
@@ -279,8 +284,9 @@ export class ChangeRunner {
         progress('done');
         records.push({ ...planned1, status: 'done', durationMs: performance.now() - t0 });
       } catch (e) {
-        if (e instanceof ConflictError && done.every((d) => !planned.plannerOps.has(d))) {
-          // Nothing of the bindings written yet: the caller re-reads and re-plans.
+        if (e instanceof ConflictError && replansLeft) {
+          // Plans are declarative: what this change wrote so far stands, and a plan from a fresh
+          // read goes on from there around what the other writer did.
           progress('failed', toApiError(e));
           throw e;
         }

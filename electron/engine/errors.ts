@@ -3,6 +3,7 @@
 import type { ApiError } from '../../shared/api';
 import { XmlModelError } from '../../shared/libvirt';
 import { LibvirtError, RpcError, TransportError } from '../libvirt/errors';
+import { ConflictError } from './operations';
 
 export class EngineError extends Error {
   override readonly name = 'EngineError';
@@ -17,6 +18,12 @@ export function engineError(code: ApiError['code'], message: string, hint?: stri
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof EngineError) return e.api;
+  if (e instanceof ConflictError)
+    return {
+      code: 'busy',
+      message: `${e.message}, again after re-planning several times`,
+      hint: 'another writer (not kvm-chaos, which waits for the host lock) keeps changing the same port; try again',
+    };
   if (e instanceof LibvirtError) {
     const libvirt = { code: e.code, domain: e.domain, message: e.message };
     if (e.isAccessDenied())

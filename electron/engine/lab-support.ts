@@ -23,6 +23,9 @@ export async function labEngine(): Promise<LabEngine> {
     profiles: memoryProfiles(),
     knownHostsPath: lab.ssh.knownHosts,
     bindingPollMs: 1000,
+    // Like the app: it heals expired cuts and puts back cuts of restarted guests.
+    face: 'test',
+    keepPromises: true,
   });
   const added = unwrap(
     await engine['hosts.add']({

@@ -257,7 +257,7 @@ function applyResult() {
   return {
     applyId: 'apply-1',
     dryRun: false,
-    plan: { operations: [], cuts: [], portsTouched: [] },
+    plan: { operations: [], cuts: [], portsTouched: [], unfilteredWindows: [] },
     cutIds: [],
   };
 }

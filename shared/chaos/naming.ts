@@ -14,6 +14,13 @@ export const PEER_VARIABLE = 'KC_PEER';
 /** Parameters we put anywhere start with this; everything else in a binding is someone else's. */
 export const VARIABLE_PREFIX = 'KC_';
 
+/**
+ * The domain id of the guest when we bound its port. libvirt keeps API-made bindings when a guest
+ * is destroyed, and a restarted guest can get the same tap name back: a binding whose id is not
+ * the guest's current one is a leftover whose rules are not in force, never a cut.
+ */
+export const DOMAIN_ID_VARIABLE = 'KC_DOMAIN_ID';
+
 export type RuleDirection = 'in' | 'out';
 
 export function isOurs(name: string): boolean {

@@ -46,6 +46,7 @@ import {
 } from './enforcement';
 import {
   cutFilterName,
+  DOMAIN_ID_VARIABLE,
   dropFilterName,
   isCutFilter,
   isPortFilter,
@@ -140,6 +141,8 @@ interface PortView {
   readonly portdev: PortDev;
   readonly mac: MacAddress;
   readonly owner: { readonly name: string; readonly uuid: Uuid };
+  /** The guest's domain id while it runs. */
+  readonly domainId: number | undefined;
   readonly binding: FilterBinding | undefined;
   /** The binding on the port is one of our composites. */
   readonly bound: boolean;
@@ -187,7 +190,13 @@ function readHost(s: HostSnapshot): HostView {
   const devs = new Set<PortDev>([...portsByDev.keys(), ...bindings.keys()]);
   for (const dev of [...devs].sort()) {
     const port = portsByDev.get(dev);
-    const binding = bindings.get(dev);
+    let binding = bindings.get(dev);
+    if (binding && port && boundBefore(binding, port)) {
+      // Our binding from before the guest restarted: its rules are not in force. Delete it and
+      // treat the port as unbound (its composite, found by hash, says what to put back).
+      stale.push(binding);
+      binding = undefined;
+    }
     const bound = binding !== undefined && isCutFilter(binding.filterref.filter);
     const interfaceOwned = bound && binding !== undefined && isPortFilter(binding.filterref.filter);
     if (!port && !bound) continue; // a binding on something that is not a guest port of ours
@@ -229,6 +238,7 @@ function readHost(s: HostSnapshot): HostView {
       portdev: dev,
       mac,
       owner,
+      domainId: port?.domainId,
       binding,
       bound,
       interfaceOwned,
@@ -761,13 +771,27 @@ function bindingFor(
   filter: FilterName,
   parameters: readonly FilterParameter[],
 ): BindingDef {
+  // Our own bindings say which run of the guest they were made for (see DOMAIN_ID_VARIABLE).
+  const ours = isCutFilter(filter) && v.domainId !== undefined;
   return {
     owner: { name: v.owner.name, uuid: v.owner.uuid },
     portdev: v.portdev,
     ...(v.binding?.linkdev !== undefined ? { linkdev: v.binding.linkdev } : {}),
     mac: v.mac,
-    filterref: { filter, parameters },
+    filterref: {
+      filter,
+      parameters: ours
+        ? [...parameters, { name: DOMAIN_ID_VARIABLE, value: String(v.domainId) }]
+        : parameters,
+    },
   };
+}
+
+/** Our API-made binding, made for an earlier run of the guest that now has this port. */
+function boundBefore(b: FilterBinding, port: GuestPort): boolean {
+  if (!isCutFilter(b.filterref.filter) || isPortFilter(b.filterref.filter)) return false;
+  const made = b.filterref.parameters.find((p) => p.name === DOMAIN_ID_VARIABLE)?.value;
+  return made !== undefined && port.domainId !== undefined && made !== String(port.domainId);
 }
 
 function describeRules(rules: readonly PortRule[], nameOf: (m: MacAddress) => string): string {

@@ -20,6 +20,8 @@ export interface GuestPort {
   readonly mac: MacAddress;
   /** The tap device while the guest runs. */
   readonly portdev: PortDev | null;
+  /** The running guest's domain id: it changes when the guest restarts. */
+  readonly domainId?: number;
   /** bridge:NAME for anything bridged (a libvirt network resolves to its bridge), else null. */
   readonly segment: string | null;
   /** null when the port can be cut. */
@@ -63,6 +65,7 @@ export function portsOfDomain(d: Domain, networks: readonly Network[] = []): Gue
         guest: { name: d.name, uuid: d.uuid },
         mac: i.mac,
         portdev: d.active ? (i.target ?? null) : null,
+        ...(d.active && d.id !== undefined ? { domainId: d.id } : {}),
         segment,
         uncuttable: uncuttable(d, i, segment),
       },
