@@ -371,7 +371,7 @@ describe('store', () => {
       await flush();
       expect(store.getState().consentPrompts[0]).toMatchObject({
         label: 'Repair lab',
-        kind: 'heal',
+        kind: 'repair',
       });
       store.getState().answerConsent(store.getState().consentPrompts[0]?.id ?? 0, true);
       await repairing;

@@ -379,7 +379,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       async repair(hostId) {
         const host = get().hosts.find((h) => h.id === hostId);
         const label = `Repair ${host?.label ?? hostId}`;
-        const result = await change(label, 'heal', [], (consent) =>
+        const result = await change(label, 'repair', [], (consent) =>
           api['chaos.repair']({ hostId, ...consent }),
         );
         if (!result) return;

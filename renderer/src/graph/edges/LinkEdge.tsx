@@ -104,7 +104,11 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
                 data-testid="heal-link"
                 aria-label={`Heal link ${nameA} – ${nameB}`}
                 title="Click to heal"
-                onClick={() => void store.getState().healLink(id)}
+                onClick={(e) => {
+                  // The label is portalled but React bubbles to the edge, whose click heals too.
+                  e.stopPropagation();
+                  void store.getState().healLink(id);
+                }}
               >
                 <Scissors size={16} aria-hidden />
               </button>
