@@ -115,35 +115,49 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
             ) : (
               <Scissors size={16} aria-hidden className="spin-slow" />
             )}
-            {link.badge && (
-              <span
-                className="link-label__scope"
-                data-testid="cut-badge"
-                title={link.cuts
-                  .map((c) => cutTitle(c, nameA ?? '', nameB ?? '', Date.now()))
-                  .join('\n')}
-              >
-                {link.badge}
-              </span>
-            )}
-            {stateWord && (
-              <span className="link-label__state" data-testid="cut-state">
-                {stateWord}
-              </span>
-            )}
-            {link.cuts.length > 0 && (
-              <span className="link-label__author" data-testid="cut-author" title="Cut by">
-                {authors}
-              </span>
-            )}
-            {link.reapplied && (
-              <span className="link-label__scope" title="re-applied after the guest restarted">
-                ↻
-              </span>
-            )}
-            {link.expiresAt !== null && (
-              <Countdown at={link.expiresAt} className="link-label__timer" />
-            )}
+            {/* Two short lines rather than one long one: a label must fit between two cards. */}
+            <span className="link-label__text">
+              {(link.badge || link.reapplied) && (
+                <span className="link-label__line">
+                  {link.badge && (
+                    <span
+                      className="link-label__scope"
+                      data-testid="cut-badge"
+                      title={link.cuts
+                        .map((c) => cutTitle(c, nameA ?? '', nameB ?? '', Date.now()))
+                        .join('\n')}
+                    >
+                      {link.badge}
+                    </span>
+                  )}
+                  {link.reapplied && (
+                    <span
+                      className="link-label__scope"
+                      title="re-applied after the guest restarted"
+                    >
+                      ↻
+                    </span>
+                  )}
+                </span>
+              )}
+              {(stateWord || link.cuts.length > 0 || link.expiresAt !== null) && (
+                <span className="link-label__line link-label__meta">
+                  {stateWord && (
+                    <span className="link-label__state" data-testid="cut-state">
+                      {stateWord}
+                    </span>
+                  )}
+                  {link.cuts.length > 0 && (
+                    <span className="link-label__author" data-testid="cut-author" title="Cut by">
+                      {authors}
+                    </span>
+                  )}
+                  {link.expiresAt !== null && (
+                    <Countdown at={link.expiresAt} className="link-label__timer" />
+                  )}
+                </span>
+              )}
+            </span>
           </div>
         </EdgeLabelRenderer>
       )}
