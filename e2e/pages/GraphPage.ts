@@ -84,12 +84,32 @@ export class GraphPage {
     return this.page.getByTestId(`partition-${choice}`);
   }
 
-  /** A cut's badge on the link between two guests: its exact scope and direction. */
-  cutBadge(x: string, y: string): Locator {
+  /** The label on a cut link: its heal button, badge, state, author and countdown. */
+  linkLabel(x: string, y: string): Locator {
     const heal = this.page.getByRole('button', {
       name: new RegExp(`^Heal link (${x} – ${y}|${y} – ${x})$`),
     });
-    return heal.locator('..').getByTestId('cut-badge');
+    return heal.locator('..');
+  }
+
+  /** A cut's badge on the link between two guests: its exact scope and direction. */
+  cutBadge(x: string, y: string): Locator {
+    return this.linkLabel(x, y).getByTestId('cut-badge');
+  }
+
+  /** Who made the link's cuts ("root@host"), as the label says. */
+  cutAuthor(x: string, y: string): Locator {
+    return this.linkLabel(x, y).getByTestId('cut-author');
+  }
+
+  /** Time left until the link's first cut heals. */
+  countdown(x: string, y: string): Locator {
+    return this.linkLabel(x, y).getByTestId('countdown');
+  }
+
+  /** The badge an interrupted change puts on a guest's card, with its Repair button. */
+  interruptionBadge(guest: string): Locator {
+    return this.guest(guest).getByTestId('interruption-badge');
   }
 
   async healAll(): Promise<void> {
@@ -120,6 +140,13 @@ export class GraphPage {
         normal: { x: -dy / len, y: dx / len },
       };
     });
+  }
+
+  /** The knife's points for a stroke straight across the middle of a link, 40 px each side. */
+  async pointsAcross(x: string, y: string): Promise<Point[]> {
+    const g = await this.linkGeometry(x, y);
+    const start = add(g.middle, g.normal, -40);
+    return Array.from({ length: 9 }, (_, i) => add(start, g.normal, (80 * i) / 8));
   }
 
   /**

@@ -1,4 +1,5 @@
-// The side panel's tabs: the guest panel (protection per interface) and the binding inspector.
+// The side panel's tabs: the guest panel (its cuts, protection per interface) and the binding
+// inspector (with what interrupted changes left).
 import type { Locator, Page } from 'playwright-core';
 
 export class SidePanelPage {
@@ -25,6 +26,16 @@ export class SidePanelPage {
 
   portRow(portdev: string): Locator {
     return this.page.locator(`[data-testid="port-row"][data-portdev="${portdev}"]`);
+  }
+
+  /** What an interrupted change left on a port, in its inspector row (message and Repair). */
+  interruption(portdev: string): Locator {
+    return this.portRow(portdev).getByTestId('interruption');
+  }
+
+  /** The selected guest's cuts in the guest panel. */
+  cutRows(): Locator {
+    return this.page.getByTestId('cut-row');
   }
 
   /** Opens a port's row in the inspector and returns its XML block. */
