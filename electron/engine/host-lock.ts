@@ -70,6 +70,16 @@ function isStale(h: LockHolder, now: number): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waiters look again this often (plus jitter): short, so a lock just freed is seen at once. */
+const POLL_MS = 150;
+/**
+ * A process that just released a host's lock waits this long before taking it again, so that
+ * writers elsewhere, polling every POLL_MS, get their turn instead of waiting out the lease
+ * (measured: 4 busy writers without it waited up to 58 s for a turn).
+ */
+const COURTESY_MS = 250;
+const releasedAt = new Map<string, number>();
+
 /** The lock of one host, held by this process for the time of one change. */
 export class HostLock {
   private held: HeldLock | null = null;
@@ -96,6 +106,8 @@ export class HostLock {
   /** Takes the lock, waiting (with jitter) while another live writer holds it. */
   async acquire(waitMs = WAIT_MS): Promise<void> {
     const deadline = Date.now() + waitMs;
+    const sinceRelease = Date.now() - (releasedAt.get(this.hostLabel) ?? 0);
+    if (sinceRelease < COURTESY_MS) await sleep(COURTESY_MS - sinceRelease);
     let lastHolder: LockHolder | null = null;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -124,7 +136,7 @@ export class HostLock {
           `${this.hostLabel} is being changed by ${lastHolder ? `${lastHolder.user} (pid ${lastHolder.pid} on ${lastHolder.machine})` : 'another kvm-chaos'}; waited ${Math.round(waitMs / 1000)} s`,
           'try again when that change is done',
         );
-      await sleep(Math.min(1000, 50 * 2 ** Math.min(attempt, 4)) + Math.random() * 50);
+      await sleep(Math.min(POLL_MS, 25 * 2 ** attempt) + Math.random() * POLL_MS * 0.5);
     }
   }
 
@@ -159,5 +171,6 @@ export class HostLock {
     this.held = null;
     if (!held) return;
     await this.lv.nwfilterUndefine({ name: LOCK_FILTER, uuid: held.uuid }).catch(() => {});
+    releasedAt.set(this.hostLabel, Date.now());
   }
 }
