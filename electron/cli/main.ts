@@ -556,8 +556,9 @@ export function program(): Command {
     )
     .action(async () => {
       const { watch } = await import('./watch');
+      checkedTarget(g().connect); // refuses what is not a libvirt address, as every command does
       await watch({
-        connect: checkedTarget(g().connect),
+        connect: g().connect,
         knownHostsPath: g().knownHosts,
         key: g().key,
         json: g().json ?? false,
