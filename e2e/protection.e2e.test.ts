@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindingXmls, ourFilters } from '../electron/engine/lab-support';
-import { fullyConnected, virsh, waitForMatrix } from '../lab/lab-client';
+import { fullyConnected, holds, virsh, waitForMatrix } from '../lab/lab-client';
 import { type Harness, startHarness } from './harness';
 import { GraphPage } from './pages/GraphPage';
 import { SidePanelPage } from './pages/SidePanelPage';
@@ -105,20 +105,39 @@ describe('per-guest protection and the binding inspector, on the real lab', () =
 
     await side.applyProtection(mac, CLEAN_TRAFFIC);
     protectedNow = true;
-    expect(
-      await until(
-        () => boundFilter(portdev),
-        (f) => f !== null,
-        'a binding',
-      ),
-    ).toBe('clean-traffic');
-    // The binding pins the guest's own MAC and IP (virsh's view of it).
+    // kvm-chaos protects through a port filter of its own that wraps clean-traffic, so later
+    // cuts and heals of this port redefine that filter in place (the port never loses its rules).
+    const bound = await until(
+      () => boundFilter(portdev),
+      (f) => f !== null,
+      'a binding',
+    );
+    expect(bound).toMatch(/^kvm-chaos-port-lab-node3-[0-9a-f]{10}$/);
     const xml = (await virsh(['nwfilter-binding-dumpxml', portdev])).stdout;
     expect(xml).toContain(`<mac address='${mac}'/>`);
-    expect(xml).toMatch(/<parameter name='IP' value='192\.168\.77\.13'\/>/);
-    // Persistent too: the guest's definition names the filter on that interface.
+    // The wrapper holds clean-traffic with the guest's IP pinned (virsh's view of it).
+    const wrapper = (await virsh(['nwfilter-dumpxml', bound as string])).stdout;
+    expect(wrapper).toContain("<filterref filter='clean-traffic'>");
+    expect(wrapper).toMatch(/<parameter name='IP' value='192\.168\.77\.13'\/>/);
+    // Persistent too: the guest's definition names the wrapper on that interface.
     expect((await virsh(['dumpxml', '--inactive', GUEST])).stdout).toContain(
-      "<filterref filter='clean-traffic'>",
+      `<filterref filter='${bound}'/>`,
+    );
+    // And it works: frames with a forged MAC or IP from the guest no longer arrive.
+    await waitForMatrix(
+      (m) =>
+        holds(
+          m,
+          ['lab-node1', 'lab-node2'].flatMap((to) =>
+            (['macspoof', 'ipspoof'] as const).map((protocol) => ({
+              from: GUEST,
+              to,
+              protocol,
+              reach: false,
+            })),
+          ),
+        ),
+      { timeoutMs: 30_000, state: h.lab, what: 'spoofed frames dropped' },
     );
     await expect.poll(() => h.page.getByTestId('unprotected-warning').count()).toBe(0);
     await expect
@@ -134,7 +153,7 @@ describe('per-guest protection and the binding inspector, on the real lab', () =
     await expect.poll(() => xmlBlock.textContent()).toContain('<filterbinding>');
     const shown = (await xmlBlock.textContent()) ?? '';
     expect(shown).toContain(`<portdev name='${portdev}'/>`);
-    expect(shown).toContain("<filterref filter='clean-traffic'>");
+    expect(shown).toMatch(/<filterref filter='kvm-chaos-port-lab-node3-[0-9a-f]{10}'/);
     // Exactly what libvirt holds: the same text virsh prints.
     const fromVirsh = (await virsh(['nwfilter-binding-dumpxml', portdev])).stdout;
     expect(shown.trim()).toBe(fromVirsh.trim());

@@ -96,7 +96,7 @@ describe('kvm-chaos CLI', () => {
       { state: lab, what: 'node2 isolated' },
     );
     r = await cli(['--json', 'cuts']);
-    expect(JSON.parse(r.stdout)).toHaveLength(2);
+    expect(JSON.parse(r.stdout).cuts).toHaveLength(2);
     r = await cli(['heal', '--all']);
     expect(r.code, r.stderr).toBe(0);
     await waitForMatrix(fullyConnected, { state: lab, what: 'healed' });

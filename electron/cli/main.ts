@@ -380,8 +380,20 @@ export function program(): Command {
     .argument('<port>', 'the vnet, e.g. vnet3')
     .action(
       withSession(async (s, o, port: string) => {
+        const inv = await s.inventory();
+        const here = { ...inv, interruptions: inv.interruptions.filter((i) => i.portdev === port) };
+        const b = inv.bindings.find((x) => x.portdev === port);
+        const isPort = inv.guests.some((g) => g.interfaces.some((i) => i.portdev === port));
+        if (!b && (isPort || here.interruptions.length > 0)) {
+          // A port without a binding is an answer, not an error: say what that means for it.
+          print(
+            o,
+            { xml: null, nodes: [], parameters: [], interruptions: here.interruptions },
+            () => withInterruptions(`${port} has no binding: no filter, all traffic passes`, here),
+          );
+          return;
+        }
         const { xml } = unwrap(await s.api['bindings.xml']({ hostId: s.host.id, portdev: port }));
-        const b = (await s.inventory()).bindings.find((x) => x.portdev === port);
         const tree = unwrap(
           await s.api['filters.tree']({
             hostId: s.host.id,
@@ -389,8 +401,6 @@ export function program(): Command {
             portdev: port,
           }),
         );
-        const inv = await s.inventory();
-        const here = { ...inv, interruptions: inv.interruptions.filter((i) => i.portdev === port) };
         print(o, { xml, ...tree, interruptions: here.interruptions }, (v) =>
           withInterruptions(`${v.xml.trimEnd()}\n\n${filterTreeText(v.nodes)}`, here),
         );

@@ -37,6 +37,7 @@ import {
   runOperation,
   toPlanned,
 } from './operations';
+import { releasePortFilter } from './protection';
 
 /** Re-reads and re-plans after a conflict at most this many times. */
 const MAX_REPLANS = 4;
@@ -167,6 +168,7 @@ export class ChangeRunner {
     const plannerOps = new Set<Operation>(plan.operations);
     // With protection operations the bindings are planned again after them (see attempt).
     ops.push(...plan.operations);
+    for (const port of plan.releasable) ops.push(...(await releasePortFilter(s, parsed, port)));
     const summary = [
       ...edit.set.map((i) => `want ${describeCut(i.cut, nameOf(i))}`),
       ...[...removeByUri.values()].map(

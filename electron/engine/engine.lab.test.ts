@@ -179,8 +179,14 @@ describe('cuts through the service API', () => {
     );
     const port = (await lab.guest('lab-node3')).interfaces[0]?.portdev as string;
     const protectedXml = (await bindingXmls()).get(port);
-    expect(protectedXml).toContain("<filterref filter='clean-traffic'>");
-    expect(protectedXml).toContain("<parameter name='IP' value='192.168.77.13'/>");
+    // Protection goes through our port filter, which wraps clean-traffic with the IP pinned.
+    const wrapper = /<filterref filter='(kvm-chaos-port-lab-node3-[0-9a-f]{10})'/.exec(
+      protectedXml ?? '',
+    )?.[1];
+    expect(wrapper).toBeDefined();
+    const wrapperXml = (await virsh(['nwfilter-dumpxml', wrapper as string])).stdout;
+    expect(wrapperXml).toContain("<filterref filter='clean-traffic'>");
+    expect(wrapperXml).toContain("<parameter name='IP' value='192.168.77.13'/>");
     expect((await lab.guest('lab-node3')).interfaces[0]?.protection).toMatchObject({
       kind: 'preset',
       presetId: 'clean-traffic',
@@ -217,7 +223,8 @@ describe('cuts through the service API', () => {
       { state: lab.lab, what: 'healed, spoofing still blocked' },
     );
     expect((await bindingXmls()).get(port)).toBe(protectedXml);
-    expect(await ourFilters()).toEqual([]);
+    expect((await virsh(['nwfilter-dumpxml', wrapper as string])).stdout).toBe(wrapperXml);
+    expect(await ourFilters()).toEqual([wrapper]);
 
     unwrap(await lab.engine['protection.clear']({ guestId: g3.id, mac: mac3 }));
     await waitForMatrix((m) => spoofFlows(m, true, ['lab-node1', 'lab-node2']), {
@@ -227,18 +234,76 @@ describe('cuts through the service API', () => {
     expect(await bindingXmls()).toEqual(original);
   });
 
-  it('rolls back what an apply did when libvirt refuses an operation, and says why', async () => {
-    // Another client binds the port while our apply is defining its filters, so libvirt refuses
-    // our binding (one binding per port): the apply must fail with libvirt's words and leave
-    // nothing of ours behind.
+  it('goes on around another writer: a binding made meanwhile on a port it meant to use', async () => {
+    // Another client binds node2's port while our isolate of node2 is under way, so libvirt
+    // refuses our binding there (one binding per port). The change re-reads and re-plans: the
+    // port now has someone else's binding, so the cut is enforced on the other ends instead.
     const g2 = await lab.guest('lab-node2');
     const port = g2.interfaces[0]?.portdev as string;
     const intruder = await connect('qemu:///system');
     const foreign = `<filterbinding><owner><name>${g2.name}</name><uuid>${g2.uuid}</uuid></owner><portdev name='${port}'/><mac address='${g2.interfaces[0]?.mac}'/><filterref filter='no-mac-spoofing'/></filterbinding>`;
     let raced: Promise<unknown> | null = null;
+    // Sent when our composite is defined, so it reaches libvirtd (over the local socket) before
+    // our binding (over ssh), which the engine sends next.
     const off = lab.engine.subscribe((e) => {
-      if (e.type === 'apply.progress' && e.index === 0 && e.status === 'running' && !raced)
-        raced = intruder.nwfilterBindingCreateXml({ xml: foreign, flags: 0 });
+      if (
+        e.type === 'apply.progress' &&
+        e.kind === 'define-filter' &&
+        e.description.includes('kvm-chaos-cut-lab-node2') &&
+        e.status === 'done'
+      )
+        raced ??= intruder.nwfilterBindingCreateXml({ xml: foreign, flags: 0 });
+    });
+    try {
+      const r = unwrap(
+        await lab.engine['chaos.apply']({ partition: { topology: 'isolate', guestIds: [g2.id] } }),
+      );
+      off();
+      await raced;
+      expect(r.replans).toBeGreaterThanOrEqual(1);
+      expect((await bindingXmls()).get(port)).toContain("filter='no-mac-spoofing'");
+      const cuts = (await lab.inventory()).cuts;
+      expect(cuts.map((c) => c.state)).toEqual(['applied', 'applied']);
+      expect(cuts.flatMap((c) => c.enforcedOn)).not.toContain(port);
+      await expectFlows(
+        [
+          ...dropped('lab-node2', 'lab-node1', 'both'),
+          ...dropped('lab-node2', 'lab-node3', 'both'),
+        ],
+        'node2 isolated from the other ends',
+      );
+      unwrap(await lab.engine['chaos.heal']({ all: true }));
+    } finally {
+      off();
+      await intruder
+        .nwfilterBindingDelete(await intruder.nwfilterBindingLookupByPortDev(port))
+        .catch(() => {});
+      await intruder.close();
+    }
+    await expectHealedExactly();
+  });
+
+  it('rolls back what a change did when libvirt refuses an operation, and says why', async () => {
+    // Another client rewrites a rule filter of ours just before our binding is created, so that
+    // it needs a variable no one gives: libvirt refuses the binding, which is no conflict to plan
+    // around. The change must fail with libvirt's words and leave nothing of its own behind.
+    const g2 = await lab.guest('lab-node2');
+    const intruder = await connect('qemu:///system');
+    let raced: Promise<unknown> | null = null;
+    let spoiled: string | null = null;
+    // Read our rule filter as soon as it exists; rewrite it when our composite is defined, so the
+    // rewrite (local socket) reaches libvirtd before our binding (ssh), which comes next.
+    const off = lab.engine.subscribe((e) => {
+      if (e.type !== 'apply.progress' || e.status !== 'done' || e.kind !== 'define-filter') return;
+      if (e.description.includes('kvm-chaos-drop-in-all'))
+        void intruder
+          .nwfilterLookupByName('kvm-chaos-drop-in-all')
+          .then((f) => intruder.nwfilterGetXmlDesc({ nwfilter: f, flags: 0 }))
+          .then((xml) => {
+            spoiled = xml.replace('$KC_PEER', '$KC_NOBODY_GIVES');
+          });
+      else if (e.description.includes('kvm-chaos-cut-lab-node2') && spoiled)
+        raced ??= intruder.nwfilterDefineXml(spoiled);
     });
     try {
       const r = await lab.engine['chaos.apply']({
@@ -249,9 +314,8 @@ describe('cuts through the service API', () => {
       expect(r.ok).toBe(false);
       if (r.ok) return;
       expect(r.error.code).toBe('apply-failed');
-      expect(r.error.libvirt?.message).toMatch(/already exists/);
+      expect(r.error.libvirt?.message).toMatch(/KC_NOBODY_GIVES/);
       expect(await ourFilters()).toEqual([]);
-      expect((await bindingXmls()).get(port)).toContain("filter='no-mac-spoofing'");
       expect((await lab.inventory()).cuts).toEqual([]);
       const last = unwrap(await lab.engine['activity.list']({ limit: 1 }))[0];
       expect(last?.outcome).toBe('rolled-back');
@@ -261,9 +325,6 @@ describe('cuts through the service API', () => {
       });
     } finally {
       off();
-      await intruder
-        .nwfilterBindingDelete(await intruder.nwfilterBindingLookupByPortDev(port))
-        .catch(() => {});
       await intruder.close();
     }
     expect(await bindingXmls()).toEqual(original);
@@ -285,13 +346,8 @@ describe('cuts through the service API', () => {
     expect(victim).toBeDefined();
     await virsh(['destroy', victim?.name as string]);
     await virsh(['start', victim?.name as string]);
-    // The guest boots (TCG: ~15 s); the engine must have put the cut back on its new port.
-    await expect
-      .poll(async () => (await lab.inventory()).cuts.map((c) => c.state), {
-        timeout: 30_000,
-        interval: 500,
-      })
-      .toEqual(['re-applied']);
+    // The guest boots (TCG: ~15 s); the engine must have put the cut back: its intent is on the
+    // host, and this engine keeps promises.
     await expectFlows(
       dropped('lab-node1', 'lab-node2', 'both'),
       'the cut back after the restart',

@@ -14,7 +14,9 @@ import {
   type FilterDef,
   type FilterRef,
   type NwFilter,
+  type PortDev,
   parseDomain,
+  serializeXml,
 } from '../../shared/libvirt';
 import { catalogue } from './catalogue';
 import { engineError } from './errors';
@@ -146,6 +148,22 @@ export async function protectionChange(
     target && ref
       ? `set ${domain.name}'s ${mac} filter to ${target.filter} (${ref.filter}${ref.parameters.length ? `: ${ref.parameters.map((p) => `${p.name}=${p.value}`).join(', ')}` : ''}), ${where}`
       : `remove ${domain.name}'s ${mac} filter, ${where}`;
+  // libvirt cannot replace a binding it did not make from the interface (measured: update-device
+  // then fails "failed to add new filter rules"): our binding of a cut port goes first. Its drop
+  // rules are in the new port filter; the window is named below.
+  if (
+    domain.active &&
+    portdev &&
+    binding &&
+    boundComposite &&
+    !isPortFilter(binding.filterref.filter)
+  )
+    ops.push({
+      kind: 'delete-binding',
+      target: portdev as PortDev,
+      xml: serializeXml(binding.xml),
+      description: `delete ${portdev}'s binding (${binding.filterref.filter}): its cuts move into ${target?.filter ?? 'a binding of their own'}`,
+    });
   if (domain.active)
     ops.push({
       kind: 'update-device',
@@ -168,13 +186,7 @@ export async function protectionChange(
       flags: AFFECT_CONFIG,
       description: words('persistent'),
     });
-  if (ourPortFilter && !ref)
-    ops.push({
-      kind: 'undefine-filter',
-      target: ourPortFilter.name,
-      xml: buildFilterXml(ourPortFilter),
-      description: `undefine ${ourPortFilter.name}: ${domain.name} no longer refers to it`,
-    });
+  if (ourPortFilter && !ref) ops.push(undefinePortFilter(ourPortFilter, domain.name));
   // libvirt tears the port's binding down and instantiates the new one: a window when the port
   // had rules that must stay (cuts), or protection that is being replaced, not removed.
   const windows =
@@ -182,6 +194,59 @@ export async function protectionChange(
       ? [portdev]
       : [];
   return { guestName: domain.name, portdev, operations: ops, windows, summary };
+}
+
+function undefinePortFilter(f: NwFilter, guest: string): Operation {
+  return {
+    kind: 'undefine-filter',
+    target: f.name,
+    xml: buildFilterXml(f),
+    description: `undefine ${f.name}: ${guest} no longer refers to it`,
+  };
+}
+
+/**
+ * Letting go of a port filter of ours that wraps nothing and drops nothing: the interface (live
+ * and persistent) loses its filterref, then the filter goes. Nothing is in force on that port
+ * then, so libvirt's replacing the binding opens no window.
+ */
+export async function releasePortFilter(
+  s: HostSession,
+  parsed: ParsedHost,
+  portdev: string,
+): Promise<Operation[]> {
+  const domain = parsed.domains.find((d) =>
+    d.domain.interfaces.some((i) => i.target === portdev),
+  )?.domain;
+  const nic = domain?.interfaces.find((i) => i.target === portdev);
+  const filter = nic?.filterref && parsed.filters.find((f) => f.name === nic.filterref?.filter);
+  if (!domain || !nic || !filter || !isPortFilter(filter.name)) return [];
+  const dom = { name: domain.name, uuid: domain.uuid, id: domain.id ?? -1 };
+  const ops: Operation[] = [
+    {
+      kind: 'update-device',
+      target: domain.name,
+      dom,
+      xml: buildInterfaceXml(nic, null),
+      previousXml: buildInterfaceXml(nic, nic.filterref ?? null),
+      flags: AFFECT_LIVE,
+      description: `remove ${domain.name}'s ${nic.mac} filter ${filter.name} (it holds nothing any more), live`,
+    },
+  ];
+  const inactive = parseDomain(await s.libvirt().domainGetXmlDesc({ dom, flags: XML_INACTIVE }));
+  const saved = inactive.interfaces.find((i) => i.mac === nic.mac);
+  if (saved?.filterref?.filter === filter.name)
+    ops.push({
+      kind: 'update-device',
+      target: domain.name,
+      dom,
+      xml: buildInterfaceXml(saved, null),
+      previousXml: buildInterfaceXml(saved, saved.filterref),
+      flags: AFFECT_CONFIG,
+      description: `remove ${domain.name}'s ${nic.mac} filter ${filter.name}, persistent`,
+    });
+  ops.push(undefinePortFilter(filter, domain.name));
+  return ops;
 }
 
 function redefine(existing: NwFilter, def: FilterDef): Operation {

@@ -123,6 +123,12 @@ export interface Plan {
   readonly summary: readonly string[];
   /** Things the plan could not do as it should, such as a binding whose filter is missing. */
   readonly warnings: readonly string[];
+  /**
+   * Ports whose interface refers to our port filter that now wraps nothing and drops nothing
+   * (protection was removed while they were cut): the engine lets go of the filter once the plan
+   * ran, so the guest ends as it was before kvm-chaos protected it.
+   */
+  readonly releasable: readonly PortDev[];
 }
 
 /** A cut as the host holds it, and the ports whose rules enforce it. */
@@ -462,6 +468,7 @@ export function planCuts(
   const windows: PortDev[] = [];
   const warnings: string[] = [];
   const summary: string[] = [];
+  const releasable: PortDev[] = [];
 
   const liveComposites = new Map<string, Map<string, PortRule>>(); // composite name -> rules
   const undefineLater: NwFilter[] = [];
@@ -524,6 +531,7 @@ export function planCuts(
     // No rules wanted on this port.
     if (v.interfaceOwned) {
       // The interface's own port filter: back to its original alone, in place.
+      if (v.original === null) releasable.push(v.portdev);
       const def = compositeFilter(compositeName, [], v.original, v.composite?.uuid);
       if (v.composite && !sameFilterContent(v.composite, def)) {
         touched.push(v.portdev);
@@ -651,6 +659,7 @@ export function planCuts(
     unfilteredWindows: windows,
     summary,
     warnings,
+    releasable,
   };
 }
 
