@@ -68,6 +68,8 @@ export const DEBIAN_PACKAGES = [
   'openssh-server',
   'openssh-client',
   'ebtables',
+  // nft reads the bridge rules without writing (the window test polls them).
+  'nftables',
   'iptables',
   'dnsmasq-base',
   'busybox-static',

@@ -13,31 +13,30 @@ let lab: LabEngine;
 let originalBindings: Map<string, string>;
 const originalXml = new Map<string, { live: string; config: string }>();
 
-/** Rules on one port: its jumps from PREROUTING/POSTROUTING and the rules of its chains. */
+/** Rules on one port, from `nft list table bridge nat`: its jumps and the rules of its chains. */
 function portRules(listing: string, port: string): number {
   let chain = '';
   let count = 0;
   const own = new RegExp(`-${port}(-|$)`);
-  for (const line of listing.split('\n')) {
-    const head = /^Bridge chain: (\S+),/.exec(line);
+  for (const raw of listing.split('\n')) {
+    const line = raw.trim();
+    const head = /^chain (\S+) \{$/.exec(line);
     if (head) {
       chain = head[1] as string;
       continue;
     }
-    if (!line.trim() || line.startsWith('Bridge table')) continue;
+    if (!line || line === '}' || line.startsWith('type ') || line.startsWith('table ')) continue;
     if (own.test(chain)) count++;
-    else if (new RegExp(`(-i|-o) ${port} `).test(`${line} `)) count++;
+    else if (line.includes(`"${port}"`)) count++;
   }
   return count;
 }
 
-function ebtables(): Promise<string> {
+function rulesListing(): Promise<string> {
+  // nft only reads. `ebtables -L` (nf_tables backend) was seen to make libvirt's own concurrent
+  // `ebtables -A` fail (RULE_DELETE), with or without --concurrent, and the change roll back.
   return new Promise((resolve, reject) =>
-    // --concurrent takes the lock libvirt takes: a bare listing races libvirt's own writes (seen:
-    // libvirt's `ebtables -A` then fails with RULE_DELETE, and the change is rolled back).
-    execFile('ebtables', ['--concurrent', '-t', 'nat', '-L'], (e, out) =>
-      e ? reject(e) : resolve(out),
-    ),
+    execFile('nft', ['list', 'table', 'bridge', 'nat'], (e, out) => (e ? reject(e) : resolve(out))),
   );
 }
 
@@ -51,7 +50,7 @@ async function longestGap(port: string, during: () => Promise<unknown>) {
     while (running) {
       const t = performance.now();
       // ebtables-nft can fail to list while libvirt rewrites chains: such a poll says nothing.
-      const listing = await ebtables().catch(() => null);
+      const listing = await rulesListing().catch(() => null);
       if (listing === null) {
         await new Promise((r) => setTimeout(r, 15));
         continue;
@@ -160,7 +159,7 @@ describe('the unfiltered window', () => {
       }),
     );
     const port = await portOf('lab-node1');
-    const rulesBefore = portRules(await ebtables(), port);
+    const rulesBefore = portRules(await rulesListing(), port);
     expect(rulesBefore).toBeGreaterThan(0);
 
     const steps: [string, () => Promise<unknown>][] = [
