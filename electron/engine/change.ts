@@ -21,7 +21,7 @@ import {
   wantedCuts,
 } from '../../shared/chaos/intent';
 import { PlanError, planCuts } from '../../shared/chaos/planner';
-import { plannableIntents } from '../../shared/chaos/status';
+import { plannableIntents, strayPortFilters } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
 import type { ActivityLog } from './activity';
 import { snapshotOf } from './cuts';
@@ -37,7 +37,7 @@ import {
   runOperation,
   toPlanned,
 } from './operations';
-import { releasePortFilter } from './protection';
+import { releasePortFilter, strayFilterOps } from './protection';
 
 /** Re-reads and re-plans after a conflict at most this many times. */
 const MAX_REPLANS = 4;
@@ -169,6 +169,7 @@ export class ChangeRunner {
     // With protection operations the bindings are planned again after them (see attempt).
     ops.push(...plan.operations);
     for (const port of plan.releasable) ops.push(...(await releasePortFilter(s, parsed, port)));
+    ops.push(...(await strayFilterOps(s, parsed, strayPortFilters(snapshot))));
     const summary = [
       ...edit.set.map((i) => `want ${describeCut(i.cut, nameOf(i))}`),
       ...[...removeByUri.values()].map(

@@ -4,7 +4,13 @@
 import type { FilterParameter, GuestId, OwnershipClass, Preset } from '../../shared/api';
 import { parseGuestId } from '../../shared/api';
 import { compositeFilter, readComposite } from '../../shared/chaos/enforcement';
-import { isCutFilter, isPortFilter, portFilterName } from '../../shared/chaos/naming';
+import {
+  isCutFilter,
+  isPortFilter,
+  parseOurName,
+  portFilterName,
+  portHash,
+} from '../../shared/chaos/naming';
 import type { Classifier, ParsedHost } from '../../shared/inventory/build';
 import { makeClassifier } from '../../shared/inventory/classify';
 import { filterTree as expandFilterTree } from '../../shared/inventory/filter-tree';
@@ -246,6 +252,37 @@ export async function releasePortFilter(
       description: `remove ${domain.name}'s ${nic.mac} filter ${filter.name}, persistent`,
     });
   ops.push(undefinePortFilter(filter, domain.name));
+  return ops;
+}
+
+/**
+ * Port filters no live interface refers to (a protection change killed between defining the
+ * filter and updating the interface, or between its live and persistent updates): each goes,
+ * unless its guest's persistent definition still refers to it (it would not start without it).
+ */
+export async function strayFilterOps(
+  s: HostSession,
+  parsed: ParsedHost,
+  stray: readonly NwFilter[],
+): Promise<Operation[]> {
+  const ops: Operation[] = [];
+  for (const f of stray) {
+    const owner = parsed.domains.find((d) =>
+      d.domain.interfaces.some((i) => {
+        const ours = parseOurName(f.name);
+        return i.mac && ours?.kind === 'port' && ours.hash === portHash(d.domain.uuid, i.mac);
+      }),
+    )?.domain;
+    if (owner) {
+      const dom = { name: owner.name, uuid: owner.uuid, id: owner.id ?? -1 };
+      const saved = parseDomain(await s.libvirt().domainGetXmlDesc({ dom, flags: XML_INACTIVE }));
+      if (saved.interfaces.some((i) => i.filterref?.filter === f.name)) continue;
+    }
+    ops.push({
+      ...undefinePortFilter(f, owner?.name ?? 'no guest'),
+      description: `undefine ${f.name}: left by an interrupted protection change, nothing refers to it`,
+    });
+  }
   return ops;
 }
 

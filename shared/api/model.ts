@@ -326,6 +326,7 @@ export type ActiveCut = z.infer<typeof ActiveCut>;
  */
 export const Interruption = z.object({
   kind: z.enum([
+    'stray-filter',
     'unbound-port',
     'orphaned-rules',
     'pending-cut',

@@ -22,6 +22,8 @@ export interface GuestPort {
   readonly portdev: PortDev | null;
   /** The running guest's domain id: it changes when the guest restarts. */
   readonly domainId?: number;
+  /** The filter the interface refers to (as read: live for a running guest), if any. */
+  readonly filterref?: string;
   /** bridge:NAME for anything bridged (a libvirt network resolves to its bridge), else null. */
   readonly segment: string | null;
   /** null when the port can be cut. */
@@ -66,6 +68,7 @@ export function portsOfDomain(d: Domain, networks: readonly Network[] = []): Gue
         mac: i.mac,
         portdev: d.active ? (i.target ?? null) : null,
         ...(d.active && d.id !== undefined ? { domainId: d.id } : {}),
+        ...(i.filterref ? { filterref: i.filterref.filter } : {}),
         segment,
         uncuttable: uncuttable(d, i, segment),
       },

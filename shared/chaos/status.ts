@@ -5,7 +5,7 @@ import type { MacAddress, PortDev, Uuid } from '../libvirt/values';
 import { type Cut, cutKey, cutsFromFlows, type Flow, flowKey, flowsOf } from './cut';
 import { readComposite } from './enforcement';
 import { type CutIntent, isExpired, type StoredIntent } from './intent';
-import { isCutFilter, parseOurName, portHash } from './naming';
+import { isCutFilter, isPortFilter, parseOurName, portHash } from './naming';
 import { listActiveCuts } from './planner';
 import type { HostSnapshot } from './snapshot';
 
@@ -21,6 +21,7 @@ export interface CutView {
 }
 
 export type InterruptionKind =
+  | 'stray-filter'
   | 'unbound-port'
   | 'orphaned-rules'
   | 'pending-cut'
@@ -141,6 +142,16 @@ export function hostStatus(
       message: `${port.guest.name}'s port ${port.portdev} has no binding at all: its ${original.filter} protection is not in force (a change was interrupted between removing and re-creating it)`,
     });
   }
+  // A port filter of ours that no interface refers to: a protection change was interrupted.
+  for (const f of strayPortFilters(snapshot)) {
+    const port = snapshot.ports.find((p) => f.name.endsWith(portHashSuffix(p)));
+    interruptions.push({
+      kind: 'stray-filter',
+      portdev: port?.portdev ?? null,
+      guestUuid: port?.guest.uuid ?? null,
+      message: `${f.name} is left from an interrupted protection change: no interface refers to it`,
+    });
+  }
   // Our bindings on ports that no running guest has.
   const ports = new Set(snapshot.ports.flatMap((p) => (p.portdev ? [p.portdev as string] : [])));
   for (const b of snapshot.bindings)
@@ -158,6 +169,15 @@ function isExpiredFlow(f: Flow, intents: readonly CutIntent[], now: Date): boole
   return intents.some(
     (i) => isExpired(i, now) && flowsOf(i.cut).some((g) => flowKey(g) === flowKey(f)),
   );
+}
+
+/** Port filters of ours that no interface (as read) refers to and no binding uses. */
+export function strayPortFilters(snapshot: HostSnapshot) {
+  const referenced = new Set([
+    ...snapshot.ports.flatMap((p) => (p.filterref ? [p.filterref] : [])),
+    ...snapshot.bindings.map((b) => b.filterref.filter as string),
+  ]);
+  return snapshot.filters.filter((f) => isPortFilter(f.name) && !referenced.has(f.name));
 }
 
 /** The end of the name of a port's composite (naming.cutFilterName): renamed guests still match. */
