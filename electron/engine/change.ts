@@ -49,6 +49,17 @@ const MAX_REPLANS = 4;
  */
 const CRASH_AFTER_WRITE = Number(process.env.KVM_CHAOS_CRASH_AFTER_WRITE ?? 0);
 
+/**
+ * Failure injection for the lab's rollback tests: with KVM_CHAOS_FAIL_AFTER_WRITE=N (read at each
+ * write, so a test can set it in process) the N-th write of a change is followed by a failure, as
+ * if libvirt had refused the next operation. Off unless set.
+ */
+function failureInjectedAfter(writes: number): void {
+  const n = Number(process.env.KVM_CHAOS_FAIL_AFTER_WRITE ?? 0);
+  if (n > 0 && writes === n)
+    throw new Error(`injected failure after write ${n} (KVM_CHAOS_FAIL_AFTER_WRITE)`);
+}
+
 export interface ChangeContext {
   readonly parsed: ParsedHost;
   readonly intents: readonly StoredIntent[];
@@ -284,6 +295,7 @@ export class ChangeRunner {
         done.push(op);
         if (CRASH_AFTER_WRITE > 0 && done.length === CRASH_AFTER_WRITE)
           process.kill(process.pid, 'SIGKILL');
+        failureInjectedAfter(done.length);
         progress('done');
         records.push({ ...planned1, status: 'done', durationMs: performance.now() - t0 });
       } catch (e) {

@@ -602,24 +602,6 @@ export class ChaosEngine implements Engine {
     if (due) this.promises.schedule(s, due, (why) => this.repair(s, false, false, why));
   }
 
-  private toRequest(s: HostSession, c: Cut) {
-    const guestOf = (mac: string) =>
-      s.inventory?.guests.find((g) => g.interfaces.some((i) => i.mac === mac))?.id;
-    return {
-      from: {
-        guestId: (guestOf(c.from) ??
-          'guest:unknown:00000000-0000-0000-0000-000000000000') as GuestId,
-        mac: c.from,
-      },
-      to: {
-        guestId: (guestOf(c.to) ?? 'guest:unknown:00000000-0000-0000-0000-000000000000') as GuestId,
-        mac: c.to,
-      },
-      direction: c.direction,
-      scope: c.scope,
-    };
-  }
-
   // ---- protection -------------------------------------------------------------------------------
 
   'protection.set'(params: {
