@@ -20,7 +20,7 @@ import {
   type StoredIntent,
   wantedCuts,
 } from '../../shared/chaos/intent';
-import { PlanError, planCuts } from '../../shared/chaos/planner';
+import { planCuts } from '../../shared/chaos/planner';
 import { plannableIntents, strayPortFilters } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
 import type { ActivityLog } from './activity';
@@ -28,7 +28,7 @@ import { snapshotOf } from './cuts';
 import { EngineError, engineError, toApiError } from './errors';
 import { HostLock } from './host-lock';
 import type { HostSession } from './host-session';
-import { intentsOf, removeIntentOp, setIntentOp } from './intents';
+import { intentNames, intentsOf, removeIntentOp, setIntentOp } from './intents';
 import {
   ConflictError,
   checkPrecondition,
@@ -176,15 +176,16 @@ export class ChangeRunner {
     } catch (e) {
       throw this.deps.plannerError(e);
     }
+    const index = interfaceIndex(s.id, parsed);
     const plannerOps = new Set<Operation>(plan.operations);
     // With protection operations the bindings are planned again after them (see attempt).
     ops.push(...plan.operations);
     for (const port of plan.releasable) ops.push(...(await releasePortFilter(s, parsed, port)));
     ops.push(...(await strayFilterOps(s, parsed, strayPortFilters(snapshot))));
     const summary = [
-      ...edit.set.map((i) => `want ${describeCut(i.cut, nameOf(i))}`),
+      ...edit.set.map((i) => `want ${describeCut(i.cut, intentNames(i))}`),
       ...[...removeByUri.values()].map(
-        ({ intent, why }) => `forget ${describeCut(intent.cut, nameOf(intent))}: ${why}`,
+        ({ intent, why }) => `forget ${describeCut(intent.cut, intentNames(intent))}: ${why}`,
       ),
       ...plan.summary,
     ];
@@ -199,7 +200,6 @@ export class ChangeRunner {
       summary,
       portsTouched: [...plan.portsTouched],
       cuts: plan.cuts.flatMap((c) => {
-        const index = interfaceIndex(s.id, parsed);
         const from = index.get(c.from);
         const to = index.get(c.to);
         return from && to
@@ -392,9 +392,3 @@ export class ChangeRunner {
     throw new EngineError(error);
   }
 }
-
-function nameOf(i: CutIntent) {
-  return (m: string) => (m === i.cut.from ? i.fromName : m === i.cut.to ? i.toName : m);
-}
-
-export { PlanError };

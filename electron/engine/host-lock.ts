@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import type { Author } from '../../shared/chaos/intent';
 import { LOCK_FILTER } from '../../shared/chaos/naming';
-import { attr, child, elements, parseXml } from '../../shared/libvirt/xml';
+import { attr, elements, parseXml } from '../../shared/libvirt/xml';
 import { LibvirtError } from '../libvirt/errors';
 import type { ProcedureMethods } from '../libvirt/procedures';
 import { engineError } from './errors';
@@ -39,18 +39,16 @@ function lockXml(holder: LockHolder, uuid?: string): string {
   return `<filter name='${LOCK_FILTER}' chain='root'>${uuid ? `<uuid>${uuid}</uuid>` : ''}<rule action='return' direction='inout' priority='1000'><mac comment='${esc}'/></rule></filter>`;
 }
 
-function readLock(xml: string): HeldLock | null {
+/** The holder written in the lock's rule comment; an unreadable comment reads as long expired. */
+function readHolder(xml: string): LockHolder | null {
   const root = parseXml(xml, 'filter');
-  const uuid = child(root, 'uuid');
   const mac = elements(root, 'rule').flatMap((r) => elements(r, 'mac'))[0];
-  const text = uuid?.children[0];
-  const id = text && 'text' in text ? text.text.trim() : '';
   try {
     const holder = JSON.parse(attr(mac, 'comment') ?? '') as LockHolder;
     if (typeof holder.until !== 'number' || typeof holder.pid !== 'number') return null;
-    return { uuid: id, holder };
+    return holder;
   } catch {
-    return { uuid: id, holder: { instance: '?', user: '?', machine: '?', pid: 0, until: 0 } };
+    return { instance: '?', user: '?', machine: '?', pid: 0, until: 0 };
   }
 }
 
@@ -143,8 +141,9 @@ export class HostLock {
   private async current(): Promise<HeldLock | null> {
     try {
       const f = await this.lv.nwfilterLookupByName(LOCK_FILTER);
-      const lock = readLock(await this.lv.nwfilterGetXmlDesc({ nwfilter: f, flags: 0 }));
-      return lock ? { ...lock, uuid: f.uuid } : null;
+      // The uuid is libvirt's answer to the lookup; the XML only adds who holds it.
+      const holder = readHolder(await this.lv.nwfilterGetXmlDesc({ nwfilter: f, flags: 0 }));
+      return holder ? { uuid: f.uuid, holder } : null;
     } catch (e) {
       if (e instanceof LibvirtError && e.isNotFound()) return null;
       throw e;

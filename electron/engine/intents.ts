@@ -34,8 +34,13 @@ function homeOf(parsed: ParsedHost, mac: MacAddress) {
   return parsed.domains.find(({ domain }) => domain.interfaces.some((i) => i.mac === mac))?.domain;
 }
 
+/** The guests' names an intent was made with, by MAC (for people). */
+export function intentNames(i: CutIntent): (mac: string) => string {
+  return (m) => (m === i.cut.from ? i.fromName : m === i.cut.to ? i.toName : m);
+}
+
 function words(i: CutIntent): string {
-  return describeCut(i.cut, (m) => (m === i.cut.from ? i.fromName : m === i.cut.to ? i.toName : m));
+  return describeCut(i.cut, intentNames(i));
 }
 
 /** Where an intent operation writes: the guest, by name (for people) and reference. */

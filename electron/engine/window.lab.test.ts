@@ -86,35 +86,39 @@ async function portOf(name: string): Promise<string> {
   return p;
 }
 
-/** A filterref written by hand into the guest's interface (live and persistent): not ours. */
-async function handWrittenCleanTraffic(name: string, ip: string) {
+/** Sets the guest's interface (live and persistent) to `change` of its original XML. */
+async function setInterface(name: string, change: (iface: string) => string) {
+  const { live, config } = originalXml.get(name) as { live: string; config: string };
   const iface = (xml: string) => {
     const m = /<interface[\s\S]*?<\/interface>/.exec(xml);
     if (!m) throw new Error(`${name} has no interface`);
-    return m[0]
+    return change(m[0]);
+  };
+  const { writeFile } = await import('node:fs/promises');
+  for (const [where, xml] of [
+    ['live', live],
+    ['config', config],
+  ] as const) {
+    const file = `/tmp/kvm-chaos-window-${name}-${where}.xml`;
+    await writeFile(file, iface(xml));
+    await virsh(['update-device', name, file, `--${where}`]);
+  }
+}
+
+/** A filterref written by hand into the guest's interface (live and persistent): not ours. */
+function handWrittenCleanTraffic(name: string, ip: string) {
+  return setInterface(name, (iface) =>
+    iface
       .replace(/\s*<filterref[\s\S]*?(<\/filterref>|\/>)/, '')
       .replace(
         /<\/interface>$/,
         `<filterref filter='clean-traffic'><parameter name='IP' value='${ip}'/></filterref></interface>`,
-      );
-  };
-  const { live, config } = originalXml.get(name) as { live: string; config: string };
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(`/tmp/kvm-chaos-window-${name}-live.xml`, iface(live));
-  await writeFile(`/tmp/kvm-chaos-window-${name}-config.xml`, iface(config));
-  await virsh(['update-device', name, `/tmp/kvm-chaos-window-${name}-live.xml`, '--live']);
-  await virsh(['update-device', name, `/tmp/kvm-chaos-window-${name}-config.xml`, '--config']);
+      ),
+  );
 }
 
-async function restoreInterface(name: string) {
-  const { live, config } = originalXml.get(name) as { live: string; config: string };
-  const iface = (xml: string) =>
-    (/<interface[\s\S]*?<\/interface>/.exec(xml) as RegExpExecArray)[0];
-  const { writeFile } = await import('node:fs/promises');
-  await writeFile(`/tmp/kvm-chaos-window-${name}-live.xml`, iface(live));
-  await writeFile(`/tmp/kvm-chaos-window-${name}-config.xml`, iface(config));
-  await virsh(['update-device', name, `/tmp/kvm-chaos-window-${name}-live.xml`, '--live']);
-  await virsh(['update-device', name, `/tmp/kvm-chaos-window-${name}-config.xml`, '--config']);
+function restoreInterface(name: string) {
+  return setInterface(name, (iface) => iface);
 }
 
 beforeAll(async () => {
