@@ -23,6 +23,9 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 300_000,
+          // The lab's state reaches the engine by polls (bindings every 3 s): a 1 s default
+          // poll would race them on a busy 2-core runner.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

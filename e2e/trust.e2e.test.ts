@@ -232,6 +232,8 @@ describe('cuts every instance can trust, in the browser, on the real lab', () =>
     await expect
       .poll(
         async () => (await inventory()).bindings.filter((b) => ports.includes(b.portdev)).length,
+        // Bindings have no events: the engine sees them on its next poll (every 3 s).
+        { timeout: 15_000 },
       )
       .toBe(2);
 
