@@ -25,6 +25,9 @@ import {
   type PartitionRequest,
   parseGuestId,
   type Result,
+  type RunControl,
+  type ScenarioPlanRequest,
+  type ScenarioStartRequest,
   type Unsubscribe,
   withoutPassword,
 } from '../../shared/api';
@@ -49,6 +52,7 @@ import { HostSession } from './host-session';
 import { intentsOf, makeAuthor } from './intents';
 import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
+import { ScenarioRuns } from './scenario/runs';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
 import type { Engine, EngineOptions, HostProfile } from './types';
 
@@ -91,6 +95,7 @@ export class ChaosEngine implements Engine {
   private readonly activity: ActivityLog;
   private readonly runner: ChangeRunner;
   private readonly promises = new PromiseKeeper();
+  private readonly scenarios: ScenarioRuns;
   /** Changes of this instance still running, per host, by cut key. */
   private readonly inflight = new Map<HostId, Map<string, CutNote>>();
   /** This process as the author of the cuts it makes. */
@@ -109,6 +114,7 @@ export class ChaosEngine implements Engine {
       emit,
       plannerError,
     });
+    this.scenarios = new ScenarioRuns({ api: this, emit });
   }
 
   async start(): Promise<void> {
@@ -142,6 +148,7 @@ export class ChaosEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    await this.scenarios.closeAll();
     this.promises.close();
     this.prompts.cancelAll();
     await Promise.all([...this.sessions.values()].map((s) => s.disconnect().catch(() => {})));
@@ -708,6 +715,24 @@ export class ChaosEngine implements Engine {
         ),
       ),
     );
+  }
+
+  // ---- scenarios (scenario/runs.ts) -----------------------------------------------------------
+
+  'scenario.plan'(params: ScenarioPlanRequest) {
+    return this.scenarios.plan(params);
+  }
+
+  'scenario.start'(params: ScenarioStartRequest) {
+    return this.scenarios.start(params);
+  }
+
+  'scenario.control'(params: RunControl) {
+    return this.scenarios.control(params);
+  }
+
+  'scenario.runs'() {
+    return this.scenarios.list();
   }
 }
 

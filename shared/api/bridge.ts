@@ -42,6 +42,10 @@ export const BRIDGE_CALL_NAMES = [
   'chaos.repair',
   'activity.list',
   'activity.export',
+  'scenario.plan',
+  'scenario.start',
+  'scenario.control',
+  'scenario.runs',
 ] as const satisfies readonly CallName[];
 
 type MissingCall = Exclude<CallName, (typeof BRIDGE_CALL_NAMES)[number]>;

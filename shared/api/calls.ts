@@ -7,9 +7,18 @@ import {
   HostAuth,
   HostInventory,
   HostSummary,
+  PartitionRequest,
   Plan,
   Preset,
+  RunId,
 } from './model';
+import {
+  RunControl,
+  RunStatus,
+  ScenarioPlan,
+  ScenarioPlanRequest,
+  ScenarioStartRequest,
+} from './scenario';
 import { ApplyId, CutId, DurationSeconds, GuestId, HostId, MacAddress, PromptId } from './values';
 
 // Every call between UI and engine: its name, what it takes, what it gives back. The table is
@@ -19,37 +28,12 @@ const Empty = z.object({});
 const Done = z.null();
 const DryRun = z.boolean().optional();
 
-/**
- * Partitions by Jepsen's names. `guestIds` are the members in order (the UI sends its ring
- * order), all on one host.
- *  - isolate (split-one): each listed guest is cut from every other guest on its segments;
- *  - halves (bisect): the first floor(n/2) members against the rest;
- *  - majority-minority: the smallest majority (floor(n/2)+1) against the rest;
- *  - majorities-ring: every member keeps a majority, no two members the same one;
- *  - bridge: two halves that cannot reach each other, and one member that reaches both;
- *  - groups: explicit groups; members of different groups are cut from each other.
- */
-export const PartitionRequest = z.discriminatedUnion('topology', [
-  z.object({ topology: z.literal('isolate'), guestIds: z.array(GuestId).min(1) }),
-  z.object({ topology: z.literal('halves'), guestIds: z.array(GuestId).min(2) }),
-  z.object({ topology: z.literal('majority-minority'), guestIds: z.array(GuestId).min(2) }),
-  z.object({ topology: z.literal('majorities-ring'), guestIds: z.array(GuestId).min(3) }),
-  z.object({ topology: z.literal('bridge'), guestIds: z.array(GuestId).min(3) }),
-  z.object({ topology: z.literal('groups'), groups: z.array(z.array(GuestId).min(1)).min(2) }),
-]);
-export type PartitionRequest = z.infer<typeof PartitionRequest>;
-export type Topology = PartitionRequest['topology'];
 
 /**
  * A plan that must replace someone else's binding leaves that port without any rule for a moment;
  * such a plan runs only when the caller says so (the UI asks the user first).
  */
 const AllowWindow = z.boolean().optional();
-/** The scenario run (or script) a cut belongs to, kept in its intent. */
-const RunId = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a run id is 1-100 letters, digits, dots, colons or dashes')
-  .optional();
 
 export const ApplyRequest = z.union([
   z.strictObject({
@@ -57,14 +41,14 @@ export const ApplyRequest = z.union([
     durationSeconds: DurationSeconds.optional(),
     dryRun: DryRun,
     allowUnfilteredWindow: AllowWindow,
-    runId: RunId,
+    runId: RunId.optional(),
   }),
   z.strictObject({
     partition: PartitionRequest,
     durationSeconds: DurationSeconds.optional(),
     dryRun: DryRun,
     allowUnfilteredWindow: AllowWindow,
-    runId: RunId,
+    runId: RunId.optional(),
   }),
 ]);
 export type ApplyRequest = z.infer<typeof ApplyRequest>;
@@ -175,6 +159,14 @@ export const calls = {
     params: z.object({ format: ExportFormat, hostId: HostId.optional() }),
     value: z.object({ filename: z.string(), mimeType: z.string(), content: z.string() }),
   },
+  /** Resolves a scenario file or a nemesis on the host's inventory; changes nothing. */
+  'scenario.plan': { params: ScenarioPlanRequest, value: ScenarioPlan },
+  /** Starts a run in this engine; progress comes as scenario.run events. */
+  'scenario.start': { params: ScenarioStartRequest, value: RunStatus },
+  /** Pause, resume, step (run the next thing now, then pause) or stop (heal what it made). */
+  'scenario.control': { params: RunControl, value: RunStatus },
+  /** The runs of this engine, newest first (ended ones too, while the engine lives). */
+  'scenario.runs': { params: Empty, value: z.array(RunStatus) },
 } as const satisfies Record<string, { params: z.ZodType; value: z.ZodType }>;
 
 export type Calls = typeof calls;

@@ -18,6 +18,13 @@ import type {
   Preset,
 } from './model';
 import type { Result } from './result';
+import type {
+  RunControl,
+  RunStatus,
+  ScenarioPlan,
+  ScenarioPlanRequest,
+  ScenarioStartRequest,
+} from './scenario';
 import type { GuestId, HostId, PromptId } from './values';
 
 export type ChaosEventListener = (event: ChaosEvent) => void;
@@ -81,6 +88,10 @@ export interface ChaosApi {
     format: ExportFormat;
     hostId?: HostId | undefined;
   }): Promise<Result<{ filename: string; mimeType: string; content: string }>>;
+  'scenario.plan'(params: ScenarioPlanRequest): Promise<Result<ScenarioPlan>>;
+  'scenario.start'(params: ScenarioStartRequest): Promise<Result<RunStatus>>;
+  'scenario.control'(params: RunControl): Promise<Result<RunStatus>>;
+  'scenario.runs'(params: Record<string, never>): Promise<Result<RunStatus[]>>;
 
   /** Every event of the engine, in order, until unsubscribed. */
   subscribe(listener: ChaosEventListener): Unsubscribe;

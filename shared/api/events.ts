@@ -11,6 +11,7 @@ import {
   OperationKind,
   PassphrasePrompt,
 } from './model';
+import { ScenarioRunEvent } from './scenario';
 import { ApplyId, HostId, PromptId } from './values';
 
 // Everything the engine pushes to the UI, one discriminated union on `type`.
@@ -83,6 +84,7 @@ export const ChaosEvent = z.discriminatedUnion('type', [
   HostKeyPromptEvent,
   PassphrasePromptEvent,
   PromptClosed,
+  ScenarioRunEvent,
 ]);
 export type ChaosEvent = z.infer<typeof ChaosEvent>;
 export type ChaosEventType = ChaosEvent['type'];

@@ -4,5 +4,6 @@ export * from './events';
 export * from './input';
 export * from './model';
 export * from './result';
+export * from './scenario';
 export * from './values';
 export * from './wire';

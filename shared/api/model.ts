@@ -276,6 +276,33 @@ export const CutRequest = z.object({
 export type CutRequest = z.infer<typeof CutRequest>;
 
 /**
+ * Partitions by Jepsen's names. `guestIds` are the members in order (the UI sends its ring
+ * order), all on one host.
+ *  - isolate (split-one): each listed guest is cut from every other guest on its segments;
+ *  - halves (bisect): the first floor(n/2) members against the rest;
+ *  - majority-minority: the smallest majority (floor(n/2)+1) against the rest;
+ *  - majorities-ring: every member keeps a majority, no two members the same one;
+ *  - bridge: two halves that cannot reach each other, and one member that reaches both;
+ *  - groups: explicit groups; members of different groups are cut from each other.
+ */
+export const PartitionRequest = z.discriminatedUnion('topology', [
+  z.object({ topology: z.literal('isolate'), guestIds: z.array(GuestId).min(1) }),
+  z.object({ topology: z.literal('halves'), guestIds: z.array(GuestId).min(2) }),
+  z.object({ topology: z.literal('majority-minority'), guestIds: z.array(GuestId).min(2) }),
+  z.object({ topology: z.literal('majorities-ring'), guestIds: z.array(GuestId).min(3) }),
+  z.object({ topology: z.literal('bridge'), guestIds: z.array(GuestId).min(3) }),
+  z.object({ topology: z.literal('groups'), groups: z.array(z.array(GuestId).min(1)).min(2) }),
+]);
+export type PartitionRequest = z.infer<typeof PartitionRequest>;
+export type Topology = PartitionRequest['topology'];
+
+/** The scenario run (or script) a cut belongs to, kept in its intent (`heal --run ID`). */
+export const RunId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'a run id is 1-100 letters, digits, dots, colons or dashes');
+export type RunId = z.infer<typeof RunId>;
+
+/**
  * applied: wanted (an intent on the host) and enforced; pending: wanted but not enforced (a guest
  * down, or a change interrupted: the next change or a watcher puts it on); expired: past its
  * expiry, healed by the next instance that reconciles; orphaned: enforced by rules that no intent

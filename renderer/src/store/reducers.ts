@@ -123,5 +123,8 @@ export function reduceEvent(state: ChaosState, event: ChaosEvent): Reduction {
         hostKeyPrompts: state.hostKeyPrompts.filter((p) => p.promptId !== event.promptId),
         passphrasePrompts: state.passphrasePrompts.filter((p) => p.promptId !== event.promptId),
       });
+    case 'scenario.run':
+      // The Scenarios panel keeps runs (issue 13); until then nothing else needs them.
+      return none();
   }
 }
