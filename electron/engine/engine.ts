@@ -52,8 +52,8 @@ import { HostSession } from './host-session';
 import { intentsOf, makeAuthor } from './intents';
 import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
-import { ScenarioRuns } from './scenario/runs';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
+import { ScenarioRuns } from './scenario/runs';
 import type { Engine, EngineOptions, HostProfile } from './types';
 
 function ok<T>(value: T): Result<T> {

@@ -28,7 +28,6 @@ const Empty = z.object({});
 const Done = z.null();
 const DryRun = z.boolean().optional();
 
-
 /**
  * A plan that must replace someone else's binding leaves that port without any rule for a moment;
  * such a plan runs only when the caller says so (the UI asks the user first).

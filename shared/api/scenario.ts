@@ -94,7 +94,11 @@ export const ScenarioSource = z.discriminatedUnion('kind', [
     guests: z.array(z.string().min(1)).optional(),
     intervalSeconds: z.number().positive().max(86_400).optional(),
     jitterSeconds: z.number().nonnegative().max(86_400).optional(),
-    durationSeconds: z.number().positive().max(7 * 86_400).optional(),
+    durationSeconds: z
+      .number()
+      .positive()
+      .max(7 * 86_400)
+      .optional(),
     rounds: z.number().int().positive().max(10_000).optional(),
   }),
 ]);
@@ -104,13 +108,22 @@ export const ScenarioPlanRequest = z.strictObject({
   hostId: HostId,
   source: ScenarioSource,
   /** Overrides the file's seed; default: the file's, else drawn at random (and printed). */
-  seed: z.number().int().nonnegative().max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 32 - 1)
+    .optional(),
 });
 export type ScenarioPlanRequest = z.infer<typeof ScenarioPlanRequest>;
 
 export const ScenarioStartRequest = ScenarioPlanRequest.extend({
   /** Stop (healing what the run made) after this long, whatever the plan says. */
-  maxDurationSeconds: z.number().positive().max(7 * 86_400).optional(),
+  maxDurationSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional(),
   /** Go ahead when a step must replace someone else's binding (see ApplyRequest). */
   allowUnfilteredWindow: z.boolean().optional(),
   /** Start paused (the UI's "step through"). */
