@@ -59,6 +59,7 @@ export function labGuest(n: number, overrides: Partial<Guest> = {}): Guest {
         binding: null,
       },
     ],
+    labels: {},
     ...overrides,
   };
 }

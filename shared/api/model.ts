@@ -217,6 +217,8 @@ export const Guest = z.object({
   name: z.string(),
   state: GuestState,
   interfaces: z.array(GuestInterface),
+  /** From the domain's libvirt metadata (<labels role="db"/>), for scenario selectors. */
+  labels: z.record(z.string(), z.string()),
 });
 export type Guest = z.infer<typeof Guest>;
 

@@ -38,6 +38,7 @@ import {
   parseNetwork,
   parseNwfilter,
 } from '../libvirt';
+import { labelsOfDomain } from './labels';
 import type { RawHostState } from './raw';
 
 /** virDomainState by number: the contract lists the states in libvirt's order. */
@@ -236,7 +237,8 @@ export function buildInventory(
         },
       ];
     });
-    return { id, hostId, uuid: domain.uuid, name: domain.name, state, interfaces };
+    const labels = labelsOfDomain(domain.xml);
+    return { id, hostId, uuid: domain.uuid, name: domain.name, state, interfaces, labels };
   });
 
   const guestByUuid = new Map(guests.map((g) => [g.uuid, g.id]));
