@@ -34,6 +34,7 @@ import {
   planText,
   presetsTable,
 } from './format';
+import { labelPairs, labelsText } from './label';
 import {
   checkedParams,
   checkedTarget,
@@ -637,6 +638,33 @@ export function program(): Command {
           allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
         });
         report(o, unwrap(r));
+      }),
+    );
+
+  p.command('label')
+    .description(
+      "show or change a guest's labels (scenario selectors label:key=value), kept in its libvirt metadata",
+    )
+    .argument('<guest>')
+    .argument('[labels...]', 'key=value to set; none (and no --remove): list them')
+    .option('--remove <key...>', 'labels to remove')
+    .action(
+      withChange(async (s, o, name: string, pairs: string[], c: Record<string, never>) => {
+        const remove = (c as { remove?: string[] }).remove ?? [];
+        const guest = findGuest(await s.inventory(), name);
+        const labels =
+          pairs.length || remove.length
+            ? unwrap(
+                await s.api['guests.labels'](
+                  checkedParams('guests.labels', {
+                    guestId: guest.id,
+                    set: labelPairs(pairs),
+                    remove,
+                  }),
+                ),
+              )?.labels
+            : guest.labels;
+        print(o, { guest: guest.name, labels: labels ?? {} }, (v) => labelsText(v.guest, v.labels));
       }),
     );
 

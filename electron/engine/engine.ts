@@ -50,6 +50,7 @@ import { type CutNote, contractStatus, cutIdOf, normaliseCuts, toPlannerCut } fr
 import { EngineError, engineError, toApiError } from './errors';
 import { HostSession } from './host-session';
 import { intentsOf, makeAuthor } from './intents';
+import { type LabelsRequest, writeLabels } from './labels';
 import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
@@ -681,6 +682,12 @@ export class ChaosEngine implements Engine {
 
   'presets.list'(): Promise<Result<ReturnType<typeof presetsList>>> {
     return Promise.resolve(ok(presetsList()));
+  }
+
+  // ---- labels (labels.ts) -----------------------------------------------------------------------
+
+  'guests.labels'(params: LabelsRequest) {
+    return result(() => writeLabels(this.session(parseGuestId(params.guestId).hostId), params));
   }
 
   // ---- inspection -------------------------------------------------------------------------------

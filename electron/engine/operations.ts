@@ -7,7 +7,7 @@ import type { Operation as PlannerOperation } from '../../shared/chaos/planner';
 import { inverseOperation as inversePlannerOperation } from '../../shared/chaos/planner';
 import { parseBinding } from '../../shared/libvirt/binding';
 import { parseNwfilter } from '../../shared/libvirt/nwfilter';
-import { serializeXml } from '../../shared/libvirt/xml';
+import { serializeXml, type XmlElement } from '../../shared/libvirt/xml';
 import type { LibvirtConnection } from '../libvirt/connection';
 import { isNotFound, LibvirtError } from '../libvirt/errors';
 import type { ProcedureMethods } from '../libvirt/procedures';
@@ -17,7 +17,7 @@ import { shellQuote } from './activity';
 export const AFFECT_LIVE = 1;
 export const AFFECT_CONFIG = 2;
 /** VIR_DOMAIN_METADATA_ELEMENT. */
-const METADATA_ELEMENT = 2;
+export const METADATA_ELEMENT = 2;
 
 export interface DomRef {
   readonly name: string;
@@ -57,19 +57,24 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
-async function setMetadata(
+/**
+ * Writes (element non-null) or removes one metadata element of ours on a domain: persistently,
+ * and live too while it runs, so a guest restart and a libvirtd restart keep it.
+ */
+export async function setDomainMetadata(
   lv: ProcedureMethods,
-  op: Operation & { kind: 'set-intent' | 'remove-intent' },
-  intent: CutIntent | null,
+  target: { dom: DomRef; active: boolean },
+  uri: string,
+  element: XmlElement | null,
 ) {
   const args = {
-    dom: op.dom,
+    dom: target.dom,
     type: METADATA_ELEMENT,
-    metadata: intent ? serializeXml(intentElement(intent)) : null,
-    key: intent ? INTENT_KEY : null,
-    uri: intentUri(op.intent.cut),
+    metadata: element ? serializeXml(element) : null,
+    key: element ? INTENT_KEY : null,
+    uri,
   };
-  if (!op.active) {
+  if (!target.active) {
     await lv.domainSetMetadata({ ...args, flags: AFFECT_CONFIG });
     return;
   }
@@ -80,6 +85,14 @@ async function setMetadata(
     if (!(e instanceof LibvirtError)) throw e;
     await lv.domainSetMetadata({ ...args, flags: AFFECT_LIVE });
   }
+}
+
+function setMetadata(
+  lv: ProcedureMethods,
+  op: Operation & { kind: 'set-intent' | 'remove-intent' },
+  intent: CutIntent | null,
+) {
+  return setDomainMetadata(lv, op, intentUri(op.intent.cut), intent ? intentElement(intent) : null);
 }
 
 export async function runOperation(lv: LibvirtConnection, op: Operation): Promise<void> {

@@ -37,6 +37,7 @@ export const BRIDGE_CALL_NAMES = [
   'protection.set',
   'protection.clear',
   'presets.list',
+  'guests.labels',
   'bindings.xml',
   'filters.tree',
   'chaos.repair',

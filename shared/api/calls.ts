@@ -4,6 +4,7 @@ import {
   CutRequest,
   FilterParameter,
   FilterTreeNode,
+  Guest,
   HostAuth,
   HostInventory,
   HostSummary,
@@ -19,7 +20,17 @@ import {
   ScenarioPlanRequest,
   ScenarioStartRequest,
 } from './scenario';
-import { ApplyId, CutId, DurationSeconds, GuestId, HostId, MacAddress, PromptId } from './values';
+import {
+  ApplyId,
+  CutId,
+  DurationSeconds,
+  GuestId,
+  HostId,
+  LabelKey,
+  LabelValue,
+  MacAddress,
+  PromptId,
+} from './values';
 
 // Every call between UI and engine: its name, what it takes, what it gives back. The table is
 // the contract; ChaosApi (chaos-api.ts) spells it out as an interface and is checked against it.
@@ -85,6 +96,19 @@ export const ExportFormat = z.enum(['text', 'virsh-script']);
 export type ExportFormat = z.infer<typeof ExportFormat>;
 
 const HostRef = z.object({ hostId: HostId });
+
+/** Labels to set; a bad key is named with the rule it breaks (zod's record says only "Invalid key"). */
+const LabelRecord = z.record(z.string(), LabelValue).superRefine((labels, ctx) => {
+  for (const key of Object.keys(labels)) {
+    const checked = LabelKey.safeParse(key);
+    if (!checked.success)
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: checked.error.issues[0]?.message ?? 'not a label key',
+      });
+  }
+});
 const InterfaceRef = z.object({ guestId: GuestId, mac: MacAddress });
 
 export const calls = {
@@ -136,6 +160,18 @@ export const calls = {
     value: ApplyResult,
   },
   'presets.list': { params: Empty, value: z.array(Preset) },
+  /**
+   * Sets and removes a guest's labels (scenario selectors "label:key=value"), kept in its libvirt
+   * metadata, live and persistent; gives the guest as read back, null if it is gone meanwhile.
+   */
+  'guests.labels': {
+    params: z.strictObject({
+      guestId: GuestId,
+      set: LabelRecord,
+      remove: z.array(LabelKey),
+    }),
+    value: Guest.nullable(),
+  },
   /** Fresh from libvirt (nwfilter-binding-dumpxml). */
   'bindings.xml': {
     params: HostRef.extend({ portdev: z.string().min(1) }),

@@ -12,6 +12,7 @@ import type {
   ActivityEntry,
   FilterParameter,
   FilterTreeNode,
+  Guest,
   HostAuth,
   HostInventory,
   HostSummary,
@@ -74,6 +75,11 @@ export interface ChaosApi {
     allowUnfilteredWindow?: boolean | undefined;
   }): Promise<Result<ApplyResult>>;
   'presets.list'(params: Record<string, never>): Promise<Result<Preset[]>>;
+  'guests.labels'(params: {
+    guestId: GuestId;
+    set: Record<string, string>;
+    remove: string[];
+  }): Promise<Result<Guest | null>>;
   'bindings.xml'(params: { hostId: HostId; portdev: string }): Promise<Result<{ xml: string }>>;
   'filters.tree'(params: {
     hostId: HostId;

@@ -84,3 +84,20 @@ export const DurationSeconds = z
 
 /** Milliseconds since the Unix epoch. */
 export const Timestamp = z.number().int().nonnegative();
+
+export const LABEL_KEY_RULE =
+  "a label key is an XML attribute name: a letter or '_' first, then letters, digits, '.', '-' or '_' (no ':', and not starting with 'xml')";
+/** A guest label's key: one attribute of the <labels> element in the domain's metadata. */
+export const LabelKey = z
+  .string()
+  .max(100, 'a label key is at most 100 characters')
+  .regex(/^[\p{L}_][\p{L}\p{N}._-]*$/u, LABEL_KEY_RULE)
+  // xmlns would declare a namespace instead of a label; xml* names are reserved by XML itself.
+  .refine((k) => !/^xml/i.test(k), LABEL_KEY_RULE);
+export type LabelKey = z.infer<typeof LabelKey>;
+
+/** Control characters would not survive an XML attribute (newlines come back as spaces). */
+export const LabelValue = z
+  .string()
+  .max(1000, 'a label value is at most 1000 characters')
+  .regex(/^[^\p{Cc}]*$/u, 'a label value has no control characters (tabs, newlines...)');
