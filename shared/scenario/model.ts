@@ -8,15 +8,17 @@ import { TcpUdpPort } from '../api/values';
 
 /** "500ms", "10s", "1m30s", "2h", or a number of seconds. */
 export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-export const Duration = z.union([
-  z
-    .number()
-    .positive('a duration is more than 0 seconds')
-    .max(7 * 86_400),
-  z
-    .string()
-    .regex(DURATION_PATTERN, 'a duration is like 500ms, 10s, 1m30s or 2h, or a number of seconds'),
-]);
+export const DURATION_RULE = 'a duration is like 500ms, 10s, 1m30s or 2h, or a number of seconds';
+export const Duration = z.union(
+  [
+    z
+      .number()
+      .positive('a duration is more than 0 seconds')
+      .max(7 * 86_400, 'a duration is at most a week (604800 seconds)'),
+    z.string().regex(DURATION_PATTERN, DURATION_RULE),
+  ],
+  { error: DURATION_RULE },
+);
 export type Duration = z.infer<typeof Duration>;
 
 /**
@@ -26,6 +28,11 @@ export type Duration = z.infer<typeof Duration>;
 export const Selector = z.string().min(1).max(200);
 export type Selector = z.infer<typeof Selector>;
 export const Selectors = z.array(Selector).min(1);
+/** One selector or a list; missing is left to the reader's own message. */
+const SelectorOrList = z.union([Selector, Selectors], {
+  error: (iss) =>
+    iss.input === undefined ? undefined : 'expected a guest selector or a list of them',
+});
 
 export const Scope = z.enum(['all', 'ipv4', 'icmp', 'tcp', 'udp']);
 export const Topology = z.enum([
@@ -50,8 +57,8 @@ export const CutStep = z.strictObject({
   ...StepBase,
   /** Every guest matched by `from` is cut from every guest matched by `to`. */
   cut: z.strictObject({
-    from: z.union([Selector, Selectors]),
-    to: z.union([Selector, Selectors]),
+    from: SelectorOrList,
+    to: SelectorOrList,
     /** both (default): nothing passes either way; one-way: only from -> to is dropped. */
     direction: z.enum(['both', 'one-way']).optional(),
     scope: Scope.optional(),
@@ -74,7 +81,10 @@ export const PartitionStep = z.strictObject({
 export const HealStep = z.strictObject({
   ...StepBase,
   /** run: every cut this run holds; or the run's cuts that touch these guests. Never another's. */
-  heal: z.union([z.literal('run'), Selectors]),
+  heal: z.union([z.literal('run'), Selectors], {
+    error: (iss) =>
+      iss.input === undefined ? undefined : 'expected run, or a list of guest selectors',
+  }),
 });
 
 export const ProtectStep = z.strictObject({
@@ -125,6 +135,23 @@ export interface ParallelStep {
   parallel: Step[][];
 }
 
+/** A repeat step over steps of schema `step` (the parser checks the inner steps one by one). */
+export function repeatStepOf<S extends z.ZodType>(step: S) {
+  return z.strictObject({
+    name: StepBase.name,
+    repeat: z.number().int().positive().max(10_000),
+    steps: z.array(step).min(1),
+  });
+}
+
+/** A parallel step over steps of schema `step`. */
+export function parallelStepOf<S extends z.ZodType>(step: S) {
+  return z.strictObject({
+    name: StepBase.name,
+    parallel: z.array(z.array(step).min(1)).min(2),
+  });
+}
+
 export const Step: z.ZodType<Step> = z.lazy(() =>
   z.union([
     CutStep,
@@ -134,15 +161,8 @@ export const Step: z.ZodType<Step> = z.lazy(() =>
     UnprotectStep,
     WaitStep,
     NemesisStep,
-    z.strictObject({
-      name: StepBase.name,
-      repeat: z.number().int().positive().max(10_000),
-      steps: z.array(Step).min(1),
-    }),
-    z.strictObject({
-      name: StepBase.name,
-      parallel: z.array(z.array(Step).min(1)).min(2),
-    }),
+    repeatStepOf(Step),
+    parallelStepOf(Step),
   ]),
 );
 
