@@ -1,20 +1,14 @@
 // The host as virsh shows it (an independent witness: not our RPC client) and the `kvm-chaos`
 // command run as a process of its own, for suites that judge what the CLI did and what it listed:
 // byte-for-byte snapshots of bindings, filters and domains, and the flows the bound filters drop.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type CliRun, startKvmChaos } from './cli-process';
 import { readLabState } from './lab';
 import { virsh } from './run';
 
-export interface CliRun {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
+export type { CliRun } from './cli-process';
 
 /**
  * Runs `node bin/kvm-chaos.js -c qemu:///system ARGS` (one process: a SIGKILL really ends the
@@ -28,20 +22,7 @@ export function kvmChaos(
   delete env.KVM_CHAOS_CRASH_AFTER_WRITE;
   if (opts.crashAfterWrite !== undefined)
     env.KVM_CHAOS_CRASH_AFTER_WRITE = String(opts.crashAfterWrite);
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ['bin/kvm-chaos.js', '-c', 'qemu:///system', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b));
-    child.stderr.on('data', (b: Buffer) => (stderr += b));
-    child.on('exit', (code, signal) =>
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0 }),
-    );
-  });
+  return startKvmChaos(args, { env }).exited;
 }
 
 /** Runs the CLI; throws with what it said unless it exited 0. */
