@@ -13,7 +13,7 @@ const time = new Intl.DateTimeFormat(undefined, {
   second: '2-digit',
 });
 
-function download(file: { filename: string; mimeType: string; content: string }) {
+export function download(file: { filename: string; mimeType: string; content: string }) {
   const url = URL.createObjectURL(new Blob([file.content], { type: file.mimeType }));
   const a = document.createElement('a');
   a.href = url;

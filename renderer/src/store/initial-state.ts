@@ -16,6 +16,7 @@ import type {
   Preset,
 } from '../../../shared/api';
 import type { XY } from '../graph/layout';
+import { initialScenarioState, type ScenarioState } from './scenario-state';
 
 // The UI's state: what the engine told us (hosts, inventories, activity, prompts) and what only
 // the UI cares about (tool, selection, panels, theme). Engine data is replaced, never mutated.
@@ -62,7 +63,7 @@ export type ConsentPrompt = {
 export type PendingCall = { id: number; label: string; linkIds: string[]; startedAt: number };
 
 export type Tool = 'select' | 'knife';
-export type PanelTab = 'inspector' | 'guest' | 'connections' | 'activity';
+export type PanelTab = 'inspector' | 'guest' | 'connections' | 'activity' | 'scenarios';
 export type Theme = 'dark' | 'light';
 
 export type KnifeMarkView = { direction: 'forward' | 'backward' };
@@ -110,7 +111,7 @@ export type ChaosState = {
   /** Node positions the user dragged, per host; kept in localStorage. */
   dragged: Record<string, Record<string, XY>>;
   notices: Notice[];
-};
+} & ScenarioState;
 
 export const initialState: ChaosState = {
   transport: 'connecting',
@@ -143,6 +144,7 @@ export const initialState: ChaosState = {
   theme: 'dark',
   dragged: {},
   notices: [],
+  ...initialScenarioState,
 };
 
 /** Keep this many activity entries in memory; the engine keeps the full log. */

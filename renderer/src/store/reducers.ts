@@ -39,7 +39,8 @@ export function applyInventoryPatch(
   };
 }
 
-export function reduceEvent(state: ChaosState, event: ChaosEvent): Reduction {
+/** `now` stamps a run's report, so its clock can tick on locally until the next one. */
+export function reduceEvent(state: ChaosState, event: ChaosEvent, now = Date.now()): Reduction {
   switch (event.type) {
     case 'inventory.changed': {
       const { change, hostId } = event;
@@ -123,8 +124,11 @@ export function reduceEvent(state: ChaosState, event: ChaosEvent): Reduction {
         hostKeyPrompts: state.hostKeyPrompts.filter((p) => p.promptId !== event.promptId),
         passphrasePrompts: state.passphrasePrompts.filter((p) => p.promptId !== event.promptId),
       });
-    case 'scenario.run':
-      // The Scenarios panel keeps runs (issue 13); until then nothing else needs them.
-      return none();
+    case 'scenario.run': {
+      const { run } = event;
+      const runs = { ...state.runs, [run.runId]: { status: run, receivedAt: now } };
+      // A run started elsewhere (another window on this engine) is followed when none is.
+      return none({ runs, currentRunId: state.currentRunId ?? run.runId });
+    }
   }
 }

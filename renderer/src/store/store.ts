@@ -37,6 +37,13 @@ import {
   type TransportState,
 } from './initial-state';
 import { reduceEvent } from './reducers';
+import {
+  createScenarioActions,
+  recordedApply,
+  recordedHeal,
+  recordedProtection,
+  type ScenarioActions,
+} from './scenarios';
 import { nextScope, selectDurationProblem, selectGraphModel, selectPortProblem } from './selectors';
 
 // The one store factory: engine data comes in through events and call results, user intent
@@ -105,7 +112,7 @@ export type ChaosActions = {
   resetLayout(hostId: HostId): void;
   notify(tone: Notice['tone'], message: string, hint?: string): void;
   dismissNotice(id: number): void;
-};
+} & ScenarioActions;
 
 export type ChaosStore = StoreApi<ChaosState & ChaosActions> & { api: ChaosApi };
 
@@ -207,24 +214,31 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         return null;
       });
 
+    const scenarios = createScenarioActions({ api, now, set, get, notify, report, change });
+
     const apply = async (label: string, linkIds: string[], request: ApplyRequest) => {
       const field = get().duration;
       // Never read an invalid duration as "no limit": that would make the cut permanent.
       if (!field.ok) return refuse('apply', label, [field.problem]);
       const duration = field.value;
       const withDuration = duration ? { ...request, durationSeconds: duration } : request;
+      const [at, before] = [now(), get()];
       const result = await change(label, 'apply', linkIds, (consent) =>
         api['chaos.apply']({ ...withDuration, ...consent }),
       );
-      if (result) notify('success', describeApply(label, result.value, duration));
+      if (!result) return;
+      notify('success', describeApply(label, result.value, duration));
+      scenarios.record(at, () => recordedApply(before, request, duration));
     };
 
     const heal = async (label: string, linkIds: string[], request: HealRequest) => {
+      const [at, before] = [now(), get()];
       const result = await change(label, 'heal', linkIds, (consent) =>
         api['chaos.heal']({ ...request, ...consent }),
       );
-      if (result)
-        notify('success', `${label}: ${plural(result.value.cutIds.length, 'cut')} healed.`);
+      if (!result) return;
+      notify('success', `${label}: ${plural(result.value.cutIds.length, 'cut')} healed.`);
+      scenarios.record(at, () => recordedHeal(before, request));
     };
 
     const loadPositions = (hostIds: readonly string[]) => {
@@ -249,7 +263,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
 
       start() {
         const unsubscribe = api.subscribe((event) => {
-          const { patch, refetch } = reduceEvent(get(), event);
+          const { patch, refetch } = reduceEvent(get(), event, now());
           if (Object.keys(patch).length) set(patch);
           if (event.type === 'hosts.changed')
             set({ dragged: { ...loadPositions(event.hosts.map((h) => h.id)), ...get().dragged } });
@@ -260,17 +274,26 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async load() {
-        const [hosts, presets, activity] = await Promise.all([
+        const [hosts, presets, activity, runs] = await Promise.all([
           api['hosts.list']({}),
           api['presets.list']({}),
           api['activity.list']({ limit: 200 }),
+          api['scenario.runs']({}),
         ]);
         if (!hosts.ok) return report(hosts.error);
+        const at = now();
         set({
           hosts: hosts.value,
           presets: presets.ok ? presets.value : [],
           activity: activity.ok ? activity.value : [],
           dragged: loadPositions(hosts.value.map((h) => h.id)),
+          // An engine without scenarios answers with an error: no runs to show, nothing to say.
+          runs: Object.fromEntries(
+            (runs.ok ? (runs.value ?? []) : []).map((r) => [
+              r.runId,
+              { status: r, receivedAt: at },
+            ]),
+          ),
         });
         await Promise.all(
           hosts.value
@@ -399,11 +422,14 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async undo() {
+        const [at, before] = [now(), get()];
         const result = await track('Undo', [], api['chaos.undo']({}));
         if (!result) return;
-        if (result.value === null)
-          notify('info', 'Nothing to undo: no apply of this session holds a cut.');
-        else notify('success', `Undone: ${plural(result.value.cutIds.length, 'cut')} healed.`);
+        const healed = result.value;
+        if (healed === null)
+          return notify('info', 'Nothing to undo: no apply of this session holds a cut.');
+        notify('success', `Undone: ${plural(healed.cutIds.length, 'cut')} healed.`);
+        scenarios.record(at, () => recordedHeal(before, { cutIds: healed.cutIds }));
       },
 
       async partition(choice) {
@@ -413,19 +439,25 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async setProtection(guestId, mac, presetId, parameters) {
+        const [at, before] = [now(), get()];
         const result = await change(`Protect (${presetId})`, 'protect', [], (consent) =>
           api['protection.set']({ guestId, mac, presetId, parameters, ...consent }),
         );
-        if (result) notify('success', `Protection ${presetId} set, live and persistent.`);
-        return result !== null;
+        if (!result) return false;
+        notify('success', `Protection ${presetId} set, live and persistent.`);
+        scenarios.record(at, () => recordedProtection(before, guestId, { presetId, parameters }));
+        return true;
       },
 
       async clearProtection(guestId, mac) {
+        const [at, before] = [now(), get()];
         const result = await change('Unprotect', 'unprotect', [], (consent) =>
           api['protection.clear']({ guestId, mac, ...consent }),
         );
-        if (result) notify('success', 'Protection removed.');
-        return result !== null;
+        if (!result) return false;
+        notify('success', 'Protection removed.');
+        scenarios.record(at, () => recordedProtection(before, guestId, null));
+        return true;
       },
 
       selectGuests(ids, mode = 'replace') {
@@ -529,6 +561,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       dismissNotice(id) {
         set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
       },
+      ...scenarios.actions,
     };
   });
   return Object.assign(store, { api });

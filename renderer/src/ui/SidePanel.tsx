@@ -2,7 +2,9 @@ import { ActivityPanel } from '../panels/ActivityPanel';
 import { ConnectionsPanel } from '../panels/ConnectionsPanel';
 import { GuestPanel } from '../panels/GuestPanel';
 import { InspectorPanel } from '../panels/InspectorPanel';
+import { ScenariosPanel } from '../panels/ScenariosPanel';
 import type { PanelTab } from '../store/initial-state';
+import { selectHasLiveRun } from '../store/scenario-selectors';
 import { selectPanel } from '../store/selectors';
 import { useChaos, useChaosStore } from './store-context';
 
@@ -11,11 +13,13 @@ const TABS: Array<{ id: PanelTab; label: string; key?: string }> = [
   { id: 'guest', label: 'Guest' },
   { id: 'connections', label: 'Connections' },
   { id: 'activity', label: 'Activity' },
+  { id: 'scenarios', label: 'Scenarios' },
 ];
 
 export function SidePanel() {
   const store = useChaosStore();
   const panel = useChaos(selectPanel);
+  const running = useChaos(selectHasLiveRun);
   return (
     <aside className="side">
       <div className="tabs" role="tablist" aria-label="Panels">
@@ -33,6 +37,11 @@ export function SidePanel() {
             onClick={() => store.getState().setPanel(tab.id)}
           >
             {tab.label}
+            {tab.id === 'scenarios' && running && (
+              <span className="tab-dot" title="A scenario is running">
+                <span className="sr-only">(running)</span>
+              </span>
+            )}
           </button>
         ))}
       </div>
@@ -46,6 +55,7 @@ export function SidePanel() {
         {panel === 'guest' && <GuestPanel />}
         {panel === 'connections' && <ConnectionsPanel />}
         {panel === 'activity' && <ActivityPanel />}
+        {panel === 'scenarios' && <ScenariosPanel />}
       </div>
     </aside>
   );

@@ -2,6 +2,7 @@ import { type Edge, EdgeLabelRenderer, type EdgeProps } from '@xyflow/react';
 import { Scissors } from 'lucide-react';
 import { memo, useCallback } from 'react';
 import type { ChaosState } from '../../store/initial-state';
+import { selectScenarioHighlight } from '../../store/scenario-selectors';
 import { selectIndexes, selectKnifeOneWay, selectPendingLinkIds } from '../../store/selectors';
 import { center } from '../../tools/knife/geometry';
 import { useChaos, useChaosStore } from '../../ui/store-context';
@@ -41,6 +42,9 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
   const mark = useChaos(useCallback((s: ChaosState) => s.knifeMarks[id], [id]));
   const previewOneWay = useChaos(selectKnifeOneWay);
   const pending = useChaos(useCallback((s: ChaosState) => selectPendingLinkIds(s).has(id), [id]));
+  const inScenario = useChaos(
+    useCallback((s: ChaosState) => selectScenarioHighlight(s).linkIds.has(id), [id]),
+  );
   const store = useChaosStore();
   if (!a || !b || !bridge || !link) return null;
 
@@ -70,6 +74,8 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
   return (
     <>
       <path d={d} className="link__hit" />
+      {/* Under the link, so the link keeps its own state's colour on top of the glow. */}
+      {inScenario && <path d={d} className="link__scenario" aria-hidden />}
       <path
         d={d}
         className={`link link--${status} ${mark ? 'is-marked' : ''} ${link.uncuttable ? 'link--uncuttable' : ''}`}
@@ -80,6 +86,7 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
         data-cut-state={link.status}
         data-blocked={link.blocked ?? 'none'}
         data-marked={mark ? 'true' : undefined}
+        data-scenario-active={inScenario ? 'true' : undefined}
         markerEnd={arrow === 'a->b' ? `url(#kc-arrow-${arrowKind})` : undefined}
         markerStart={arrow === 'b->a' ? `url(#kc-arrow-${arrowKind}-start)` : undefined}
       >

@@ -9,6 +9,7 @@ import {
 import { memo, useCallback } from 'react';
 import type { GuestInterface } from '../../../../shared/api';
 import type { ChaosState } from '../../store/initial-state';
+import { selectScenarioHighlight } from '../../store/scenario-selectors';
 import { selectIndexes } from '../../store/selectors';
 import { RepairButton } from '../../ui/Interruption';
 import { useChaos } from '../../ui/store-context';
@@ -107,6 +108,9 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
   const selected = useChaos(
     useCallback((s: ChaosState) => s.selectedGuestIds.includes(id as never), [id]),
   );
+  const inScenario = useChaos(
+    useCallback((s: ChaosState) => selectScenarioHighlight(s).guestIds.has(id), [id]),
+  );
   const hostState = useChaos(
     useCallback(
       (s: ChaosState) => {
@@ -124,12 +128,15 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
     <div
       className={`node guest guest--${state} ${selected ? 'is-selected' : ''} ${
         guest.protection === 'unprotected' ? 'guest--exposed' : ''
-      } ${stale ? 'guest--stale' : ''} ${guest.interruptions.length ? 'guest--interrupted' : ''}`}
+      } ${stale ? 'guest--stale' : ''} ${guest.interruptions.length ? 'guest--interrupted' : ''} ${
+        inScenario ? 'is-scenario-active' : ''
+      }`}
       title={stale ? `last known state: the host is ${hostState}` : undefined}
       data-testid="guest-node"
       data-guest-name={name}
       data-state={state}
       data-selected={selected ? 'true' : undefined}
+      data-scenario-active={inScenario ? 'true' : undefined}
     >
       <CentreHandles />
       <header className="guest__header">
