@@ -9,23 +9,29 @@ import { TcpUdpPort } from '../api/values';
 /** "500ms", "10s", "1m30s", "2h", or a number of seconds. */
 export const DURATION_PATTERN = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
 export const DURATION_RULE = 'a duration is like 500ms, 10s, 1m30s or 2h, or a number of seconds';
-export const Duration = z.union(
-  [
-    z
-      .number()
-      .positive('a duration is more than 0 seconds')
-      .max(7 * 86_400, 'a duration is at most a week (604800 seconds)'),
-    z.string().regex(DURATION_PATTERN, DURATION_RULE),
-  ],
-  { error: DURATION_RULE },
-);
+export const Duration = z
+  .union(
+    [
+      z
+        .number()
+        .positive('a duration is more than 0 seconds')
+        .max(7 * 86_400, 'a duration is at most a week (604800 seconds)'),
+      z.string().regex(DURATION_PATTERN, DURATION_RULE),
+    ],
+    { error: DURATION_RULE },
+  )
+  .describe('500ms, 10s, 1m30s, 2h, or a number of seconds');
 export type Duration = z.infer<typeof Duration>;
 
 /**
  * Which guests: a name ("lab-node1"), a pattern with * ? [..] ("lab-node*"), or a label kept in
  * the guest's libvirt metadata ("label:role=db", or "label:role" for any value).
  */
-export const Selector = z.string().min(1).max(200);
+export const Selector = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('A guest name, a pattern with * ? [..] (lab-node*), or label:key=value / label:key');
 export type Selector = z.infer<typeof Selector>;
 export const Selectors = z.array(Selector).min(1);
 /** One selector or a list; missing is left to the reader's own message. */
@@ -46,70 +52,87 @@ export const Topology = z.enum([
 
 /** Modifiers every step may carry. */
 const StepBase = {
-  /** Shown in progress, the timeline and reports; default: the step in plain words. */
-  name: z.string().max(200).optional(),
-  /** Hold the step's effect this long, then undo it; without it a cut holds until a heal step
-   * or the run's end, and a protection change until the run's end. */
-  duration: Duration.optional(),
+  name: z
+    .string()
+    .max(200)
+    .optional()
+    .describe('Shown in progress, the timeline and reports; default: the step in plain words'),
+  duration: Duration.optional().describe(
+    "Hold the step's effect this long, then undo it; without it a cut holds until a heal step or the run's end",
+  ),
 };
 
 export const CutStep = z.strictObject({
   ...StepBase,
-  /** Every guest matched by `from` is cut from every guest matched by `to`. */
-  cut: z.strictObject({
-    from: SelectorOrList,
-    to: SelectorOrList,
-    /** both (default): nothing passes either way; one-way: only from -> to is dropped. */
-    direction: z.enum(['both', 'one-way']).optional(),
-    scope: Scope.optional(),
-    /** With scope tcp or udp: only this destination port. */
-    port: TcpUdpPort.optional(),
-    /** The network or bridge, when the guests share several. */
-    segment: z.string().min(1).optional(),
-  }),
+  cut: z
+    .strictObject({
+      from: SelectorOrList,
+      to: SelectorOrList,
+      /** both (default): nothing passes either way; one-way: only from -> to is dropped. */
+      direction: z.enum(['both', 'one-way']).optional(),
+      scope: Scope.optional(),
+      /** With scope tcp or udp: only this destination port. */
+      port: TcpUdpPort.optional(),
+      /** The network or bridge, when the guests share several. */
+      segment: z.string().min(1).optional(),
+    })
+    .describe('Cut every guest matched by from from every guest matched by to'),
 });
 
 export const PartitionStep = z.strictObject({
   ...StepBase,
-  partition: Topology,
-  /** The members, in order (halves takes the first half of this order). */
-  guests: Selectors.optional(),
-  /** With partition: groups. */
-  groups: z.array(Selectors).min(2).optional(),
+  partition: Topology.describe("A partition in Jepsen's vocabulary"),
+  guests: Selectors.optional().describe(
+    'The members, in order (halves takes the first half); default: every running guest',
+  ),
+  groups: z.array(Selectors).min(2).optional().describe('With partition: groups'),
 });
 
 export const HealStep = z.strictObject({
   ...StepBase,
   /** run: every cut this run holds; or the run's cuts that touch these guests. Never another's. */
-  heal: z.union([z.literal('run'), Selectors], {
-    error: (iss) =>
-      iss.input === undefined ? undefined : 'expected run, or a list of guest selectors',
-  }),
+  heal: z
+    .union([z.literal('run'), Selectors], {
+      error: (iss) =>
+        iss.input === undefined ? undefined : 'expected run, or a list of guest selectors',
+    })
+    .describe("run: every cut this run holds; or the run's cuts touching these guests"),
 });
 
 export const ProtectStep = z.strictObject({
   ...StepBase,
-  protect: Selectors,
-  /** See `kvm-chaos presets`; default clean-traffic, with the IP the host knows pinned. */
-  preset: z.string().min(1).optional(),
+  protect: Selectors.describe('Put a spoof-protection preset on every interface of these guests'),
+  preset: z.string().min(1).optional().describe('See `kvm-chaos presets`; default clean-traffic'),
   parameters: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
 });
 
-export const UnprotectStep = z.strictObject({ ...StepBase, unprotect: Selectors });
+export const UnprotectStep = z.strictObject({
+  ...StepBase,
+  unprotect: Selectors.describe('Take the protection off every interface of these guests'),
+});
 
-export const WaitStep = z.strictObject({ name: StepBase.name, wait: Duration });
+export const WaitStep = z.strictObject({
+  name: StepBase.name,
+  wait: Duration.describe('Do nothing this long'),
+});
 
 export const NemesisStep = z.strictObject({
   ...StepBase,
-  nemesis: NemesisName,
-  /** Default: every running guest of the host. */
-  guests: Selectors.optional(),
-  /** How long each fault holds, and how long the quiet between faults lasts (default 10s). */
-  interval: Duration.optional(),
-  /** Each hold and quiet is interval plus or minus up to this much, drawn from the seed. */
-  jitter: Duration.optional(),
-  /** How many faults (default: as many as fit in `duration`, else 5). */
-  rounds: z.number().int().positive().max(10_000).optional(),
+  nemesis: NemesisName.describe('Rounds of random faults drawn from the seed'),
+  guests: Selectors.optional().describe('Default: every running guest of the host'),
+  interval: Duration.optional().describe(
+    'How long each fault holds, and the quiet after it (default 10s)',
+  ),
+  jitter: Duration.optional().describe(
+    'Each hold and quiet is interval plus or minus up to this much (less than interval)',
+  ),
+  rounds: z
+    .number()
+    .int()
+    .positive()
+    .max(10_000)
+    .optional()
+    .describe('How many faults (default: as many as begin within duration, else 5)'),
 });
 
 export type Step =
@@ -139,7 +162,7 @@ export interface ParallelStep {
 export function repeatStepOf<S extends z.ZodType>(step: S) {
   return z.strictObject({
     name: StepBase.name,
-    repeat: z.number().int().positive().max(10_000),
+    repeat: z.number().int().positive().max(10_000).describe('Run steps this many times'),
     steps: z.array(step).min(1),
   });
 }
@@ -148,40 +171,52 @@ export function repeatStepOf<S extends z.ZodType>(step: S) {
 export function parallelStepOf<S extends z.ZodType>(step: S) {
   return z.strictObject({
     name: StepBase.name,
-    parallel: z.array(z.array(step).min(1)).min(2),
+    parallel: z
+      .array(z.array(step).min(1))
+      .min(2)
+      .describe('Branches (lists of steps) that start together; ends when the longest ends'),
   });
 }
 
-export const Step: z.ZodType<Step> = z.lazy(() =>
-  z.union([
-    CutStep,
-    PartitionStep,
-    HealStep,
-    ProtectStep,
-    UnprotectStep,
-    WaitStep,
-    NemesisStep,
-    repeatStepOf(Step),
-    parallelStepOf(Step),
-  ]),
-);
+const ACTIONS_TEXT = 'cut, partition, heal, protect, unprotect, wait, nemesis, repeat or parallel';
+
+export const Step: z.ZodType<Step> = z
+  .lazy(() =>
+    z.union([
+      CutStep,
+      PartitionStep,
+      HealStep,
+      ProtectStep,
+      UnprotectStep,
+      WaitStep,
+      NemesisStep,
+      repeatStepOf(Step),
+      parallelStepOf(Step),
+    ]),
+  )
+  .meta({ id: 'Step', description: `One action: ${ACTIONS_TEXT}` });
 
 export const Scenario = z.strictObject({
   /** For editors: where the JSON Schema is. */
   $schema: z.string().optional(),
   name: z.string().min(1).max(200),
   description: z.string().max(5000).optional(),
-  /** The libvirt host it runs on (as `kvm-chaos -c` takes it); the CLI's -c overrides it. */
-  hosts: z.array(z.string().min(1).max(500)).min(1).max(1).optional(),
-  /** Every random choice (nemeses, jitter) is drawn from it; --seed overrides it. */
+  hosts: z
+    .array(z.string().min(1).max(500))
+    .min(1)
+    .max(1)
+    .optional()
+    .describe("The libvirt host it runs on, as kvm-chaos -c takes it; the CLI's -c overrides it"),
   seed: z
     .number()
     .int()
     .nonnegative()
     .max(2 ** 32 - 1)
-    .optional(),
-  /** Stop (healing what the run made) after this long, whatever the steps say. */
-  maxDuration: Duration.optional(),
-  steps: z.array(Step).min(1),
+    .optional()
+    .describe('Every random choice is drawn from it; --seed overrides it'),
+  maxDuration: Duration.optional().describe(
+    'Stop (healing what the run made) after this long, whatever the steps say',
+  ),
+  steps: z.array(Step).min(1).describe('Run one after another'),
 });
 export type Scenario = z.infer<typeof Scenario>;
