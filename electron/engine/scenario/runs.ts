@@ -1,9 +1,11 @@
 // The scenario runs of one engine: plans a source on a host's inventory, starts runs, controls
 // them, lists them. A run drives the engine through its public calls only (chaos.apply with the
 // run's id, chaos.heal, protection.set/clear), so it is as safe as any single change.
+import { randomBytes } from 'node:crypto';
 import type {
   ChaosApi,
   ChaosEvent,
+  CutAuthor,
   Result,
   RunControl,
   RunStatus,
@@ -11,36 +13,112 @@ import type {
   ScenarioPlanRequest,
   ScenarioStartRequest,
 } from '../../../shared/api';
-import { fail } from '../../../shared/api';
+import { fail, ok } from '../../../shared/api';
+import { planFromSource, ScenarioError } from '../../../shared/scenario';
+import type { ReportRecord } from '../../../shared/scenario/report';
+import { ScenarioRun } from './run';
 
 export interface ScenarioRunsDeps {
   /** The engine's calls, as any client sees them. */
-  api: Omit<ChaosApi, 'subscribe' | `scenario.${string}`>;
+  api: Omit<ChaosApi, `scenario.${string}`> & { readonly author?: CutAuthor };
   emit(e: ChaosEvent): void;
 }
 
-// Placeholder until the runner lands (issue 13): every call says so.
+/** `run-20250102-030405-beef`: sortable, and unique enough among one host's runs. */
+export function newRunId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${t}-${randomBytes(2).toString('hex')}`;
+}
+
+/** Plans a source on the host's inventory as it is now; a bad file is the caller's input. */
+export async function planOn(
+  api: Pick<ChaosApi, 'inventory.get'>,
+  req: ScenarioPlanRequest,
+): Promise<Result<ScenarioPlan>> {
+  const inv = await api['inventory.get']({ hostId: req.hostId });
+  if (!inv.ok) return inv;
+  try {
+    return ok(planFromSource(req.source, inv.value, req.seed));
+  } catch (e) {
+    // Every problem, one a line, as file:line:col path: message.
+    if (e instanceof ScenarioError) return fail('invalid-request', e.message);
+    throw e;
+  }
+}
+
+interface Entry {
+  run: ScenarioRun;
+  report: ReportRecord[];
+}
+
 export class ScenarioRuns {
-  constructor(private readonly deps: ScenarioRunsDeps) {
-    void this.deps;
+  /** Newest last. Ended runs stay while the engine lives, for the UI's list and their reports. */
+  private readonly runs: Entry[] = [];
+
+  constructor(private readonly deps: ScenarioRunsDeps) {}
+
+  plan(req: ScenarioPlanRequest): Promise<Result<ScenarioPlan>> {
+    return planOn(this.deps.api, req);
   }
 
-  plan(_req: ScenarioPlanRequest): Promise<Result<ScenarioPlan>> {
-    return Promise.resolve(fail('internal', 'scenarios are not built yet'));
+  async start(req: ScenarioStartRequest): Promise<Result<RunStatus>> {
+    const planned = await this.plan(req);
+    if (!planned.ok) return planned;
+    const report: ReportRecord[] = [];
+    const run = new ScenarioRun(
+      {
+        api: this.deps.api,
+        author: this.deps.api.author ?? null,
+        emit: (status) => this.deps.emit({ type: 'scenario.run', run: status }),
+        record: (r) => report.push(r),
+      },
+      {
+        runId: newRunId(),
+        plan: planned.value,
+        maxDurationSeconds: req.maxDurationSeconds,
+        allowUnfilteredWindow: req.allowUnfilteredWindow,
+        paused: req.paused,
+      },
+    );
+    this.runs.push({ run, report });
+    return ok(run.status());
   }
 
-  start(_req: ScenarioStartRequest): Promise<Result<RunStatus>> {
-    return Promise.resolve(fail('internal', 'scenarios are not built yet'));
-  }
-
-  control(_req: RunControl): Promise<Result<RunStatus>> {
-    return Promise.resolve(fail('internal', 'scenarios are not built yet'));
+  control(req: RunControl): Promise<Result<RunStatus>> {
+    const entry = this.runs.find((e) => e.run.runId === req.runId);
+    if (!entry) return Promise.resolve(fail('not-found', `no run ${req.runId} in this instance`));
+    const { run } = entry;
+    if (run.ended)
+      return Promise.resolve(fail('invalid-request', `run ${req.runId} has ended already`));
+    switch (req.action) {
+      case 'pause':
+        run.pause();
+        break;
+      case 'resume':
+        run.resume();
+        break;
+      case 'step':
+        run.step();
+        break;
+      case 'stop':
+        run.stop('stopped by request');
+        break;
+    }
+    return Promise.resolve(ok(run.status()));
   }
 
   list(): Promise<Result<RunStatus[]>> {
-    return Promise.resolve(fail('internal', 'scenarios are not built yet'));
+    return Promise.resolve(ok(this.runs.map((e) => e.run.status()).reverse()));
+  }
+
+  /** The report of a run of this engine so far, one record per event. */
+  report(runId: string): readonly ReportRecord[] | null {
+    return this.runs.find((e) => e.run.runId === runId)?.report ?? null;
   }
 
   /** Stops every run (healing what each made); the engine calls it on close. */
-  async closeAll(): Promise<void> {}
+  async closeAll(): Promise<void> {
+    for (const { run } of this.runs) run.stop('the engine is closing');
+    await Promise.all(this.runs.map((e) => e.run.finished));
+  }
 }
