@@ -9,6 +9,7 @@ import type {
   HostSummary,
   Interruption,
 } from '../../shared/api';
+import { XMLNS_BASE } from '../../shared/chaos/naming';
 import {
   buildInventory,
   type Classifier,
@@ -156,6 +157,12 @@ export class HostSession {
     await lv.subscribe('domain-device-removed', (e) =>
       this.scheduleDomainRefresh(e.dom.uuid, 'device-removed'),
     );
+    // Our metadata (cut intents, labels) changes without any binding changing (a heal of one of
+    // two cuts on a port only redefines a filter): re-read that guest at once, not at the next
+    // full read.
+    await lv.subscribe('domain-metadata-change', (e) => {
+      if (e.nsuri?.startsWith(XMLNS_BASE)) this.scheduleDomainRefresh(e.dom.uuid, 'metadata');
+    });
     await lv.subscribe(
       'network-lifecycle',
       () => void this.refresh({ kind: 'poll' }).catch(() => {}),

@@ -12,6 +12,12 @@ import type { HostSession } from './host-session';
 import { intentsOf } from './intents';
 
 const FIRST_RETRY_MS = 5_000;
+/**
+ * A change writes a cut's intent before its rules, and every instance sees the intent at once
+ * (metadata events): a cut this young that is not yet in force is most likely still being made,
+ * so it is put back only once it is older (a crashed writer's cut is then repaired).
+ */
+export const PENDING_GRACE_MS = 5_000;
 const MAX_RETRY_MS = 60_000;
 
 export class PromiseKeeper {
@@ -19,16 +25,21 @@ export class PromiseKeeper {
   private readonly expiryTimers = new Map<HostId, NodeJS.Timeout>();
   private readonly retryAt = new Map<HostId, { at: number; delay: number }>();
 
-  /** What is due on the host now, in words, or null; arms a timer for the next expiry. */
+  /**
+   * What is due on the host now, in words, or null; arms a timer for the next expiry (or the
+   * moment a young pending cut becomes due).
+   */
   due(s: HostSession, parsed: ParsedHost): string | null {
     const now = new Date();
     const intents = intentsOf(parsed);
-    this.armExpiry(
-      s,
-      intents.flatMap((i) => (i.expiresAt ? [Date.parse(i.expiresAt)] : [])),
-    );
+    const settledAt = (i: (typeof intents)[number]) => Date.parse(i.createdAt) + PENDING_GRACE_MS;
+    this.armExpiry(s, [
+      ...intents.flatMap((i) => (i.expiresAt ? [Date.parse(i.expiresAt)] : [])),
+      ...intents.map(settledAt),
+    ]);
     const expired = intents.filter((i) => isExpired(i, now));
-    const pending = hostStatus(snapshotOf(parsed), intents, now).interruptions.filter(
+    const settled = intents.filter((i) => settledAt(i) <= now.getTime());
+    const pending = hostStatus(snapshotOf(parsed), settled, now).interruptions.filter(
       (i) => i.kind === 'pending-cut',
     );
     const parts: string[] = [];

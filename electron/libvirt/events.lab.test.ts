@@ -44,6 +44,7 @@ beforeAll(async () => {
     await lv.subscribe('domain-device-added', (e) => events.push(e));
     await lv.subscribe('domain-device-removed', (e) => events.push(e));
     await lv.subscribe('network-lifecycle', (e) => events.push(e));
+    await lv.subscribe('domain-metadata-change', (e) => events.push(e));
     connections.push({ name, lv, events });
   }
 });
@@ -64,6 +65,8 @@ const describeEvent = (e: LibvirtEvent) => {
       return `${e.dom.name} ${e.kind} ${e.devAlias}`;
     case 'network-lifecycle':
       return `${e.net.name} ${e.event}`;
+    case 'domain-metadata-change':
+      return `${e.dom.name} metadata ${e.type} ${e.nsuri}`;
   }
 };
 
@@ -100,6 +103,20 @@ describe('events from the lab', () => {
     await expectEverywhere(`${node3.name} domain-device-added ua-kcrpctest`);
     await lv.domainDetachDeviceFlags({ dom, xml: TABLET, flags: DomainAffect.Live });
     await expectEverywhere(`${node3.name} domain-device-removed ua-kcrpctest`);
+  });
+
+  it('metadata set and removed (virsh metadata, live): metadata-change with its namespace', async () => {
+    const ns = 'https://kvm-chaos.dev/xmlns/test/1';
+    const base = ['metadata', node3.name, '--uri', ns, '--live'];
+    await virsh([...base, '--key', 'kctest', '--set', '<probe/>']);
+    await expectEverywhere(`${node3.name} metadata 2 ${ns}`);
+    const seen = connections[0]?.events.length ?? 0;
+    await virsh([...base, '--remove']);
+    await waitUntil('the removal event', () => (connections[0]?.events.length ?? 0) > seen);
+    expect(
+      (await virsh(['metadata', node3.name, '--uri', ns, '--live']).catch(() => null))?.stdout ??
+        '',
+    ).not.toContain('probe');
   });
 
   it('a network created and destroyed: started, stopped', async () => {

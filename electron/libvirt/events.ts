@@ -8,6 +8,7 @@ import {
   NetworkEventId,
   network,
   nonnullString,
+  optString,
 } from './protocol';
 import { type AnyCodec, type Codec, type Decoded, decode, xdr } from './xdr';
 
@@ -60,6 +61,8 @@ export type LibvirtEvent =
     }
   | { kind: 'domain-device-added'; dom: Domain; devAlias: string }
   | { kind: 'domain-device-removed'; dom: Domain; devAlias: string }
+  /** virDomainSetMetadata ran: `type` 2 is an element, `nsuri` its namespace (else null). */
+  | { kind: 'domain-metadata-change'; dom: Domain; type: number; nsuri: string | null }
   | {
       kind: 'network-lifecycle';
       net: Network;
@@ -74,6 +77,7 @@ const int = xdr.int();
 // DEVICE_ADDED is flat and the others nest the legacy message; the bytes are the same.
 const domainLifecycleMsg = xdr.struct({ callbackID: int, dom: domain, event: int, detail: int });
 const domainDeviceMsg = xdr.struct({ callbackID: int, dom: domain, devAlias: nonnullString });
+const domainMetadataMsg = xdr.struct({ callbackID: int, dom: domain, type: int, nsuri: optString });
 const networkLifecycleMsg = xdr.struct({ callbackID: int, net: network, event: int, detail: int });
 
 function lifecycleName<T extends string>(names: readonly T[], n: number): T | 'unknown' {
@@ -127,6 +131,15 @@ const EVENT_PROCEDURES: ReadonlyMap<number, EventDef<{ callbackID: number }>> = 
     })),
   ],
   [
+    379,
+    def(domainMetadataMsg, (m: Decoded<typeof domainMetadataMsg>) => ({
+      kind: 'domain-metadata-change',
+      dom: m.dom,
+      type: m.type,
+      nsuri: m.nsuri ?? null,
+    })),
+  ],
+  [
     315,
     def(networkLifecycleMsg, (m: Decoded<typeof networkLifecycleMsg>) => ({
       kind: 'network-lifecycle',
@@ -145,6 +158,7 @@ export const EVENT_REGISTRATION: Record<
   'domain-lifecycle': { family: 'domain', eventId: DomainEventId.Lifecycle },
   'domain-device-added': { family: 'domain', eventId: DomainEventId.DeviceAdded },
   'domain-device-removed': { family: 'domain', eventId: DomainEventId.DeviceRemoved },
+  'domain-metadata-change': { family: 'domain', eventId: DomainEventId.MetadataChange },
   'network-lifecycle': { family: 'network', eventId: NetworkEventId.Lifecycle },
 };
 

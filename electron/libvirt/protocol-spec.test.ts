@@ -138,6 +138,7 @@ describe("the client's protocol against libvirt 9.0.0's .x files", () => {
       DOMAIN_EVENT_CALLBACK_LIFECYCLE: 'domain-lifecycle',
       DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED: 'domain-device-removed',
       DOMAIN_EVENT_CALLBACK_DEVICE_ADDED: 'domain-device-added',
+      DOMAIN_EVENT_CALLBACK_METADATA_CHANGE: 'domain-metadata-change',
       NETWORK_EVENT_LIFECYCLE: 'network-lifecycle',
     };
     expect([...EVENT_PROCEDURE_NUMBERS].sort()).toEqual(
@@ -159,6 +160,8 @@ describe("the client's protocol against libvirt 9.0.0's .x files", () => {
         event: 0,
         detail: 0,
         devAlias: 'net0',
+        type: 2,
+        nsuri: 'https://kvm-chaos.dev/xmlns/labels/1',
       });
       expect(decodeEvent(proc, sample)?.event.kind, event).toBe(kind);
     }

@@ -141,7 +141,12 @@ export const ListNetworksFlags = {
 export const ConnectFlags = { ReadOnly: 1 } as const;
 
 /** Event ids for the *_EVENT_*_REGISTER_ANY procedures. */
-export const DomainEventId = { Lifecycle: 0, DeviceRemoved: 15, DeviceAdded: 19 } as const;
+export const DomainEventId = {
+  Lifecycle: 0,
+  DeviceRemoved: 15,
+  DeviceAdded: 19,
+  MetadataChange: 23,
+} as const;
 export const NetworkEventId = { Lifecycle: 0 } as const;
 
 /** "1009000" style numbers: major * 1e6 + minor * 1e3 + micro. */

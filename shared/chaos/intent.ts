@@ -18,10 +18,10 @@ import {
   parseScopeLabel,
   scopeLabel,
 } from './cut';
-import { fnv1a64Hex } from './naming';
+import { fnv1a64Hex, XMLNS_BASE } from './naming';
 
 /** The namespace base of our domain metadata; each cut's element has INTENT_NS + its hash. */
-export const INTENT_NS = 'https://kvm-chaos.dev/xmlns/intent/1/';
+export const INTENT_NS = `${XMLNS_BASE}intent/1/`;
 /** The prefix libvirt writes our elements with (virDomainSetMetadata's key). */
 export const INTENT_KEY = 'kvmchaos';
 

@@ -11,6 +11,9 @@ export const PREFIX = 'kvm-chaos-';
 /** The list variable our rule filters match on; one value per peer MAC. */
 export const PEER_VARIABLE = 'KC_PEER';
 
+/** Every XML namespace of ours in domain metadata (cut intents, labels) starts with this. */
+export const XMLNS_BASE = 'https://kvm-chaos.dev/xmlns/';
+
 /** Parameters we put anywhere start with this; everything else in a binding is someone else's. */
 export const VARIABLE_PREFIX = 'KC_';
 
