@@ -251,9 +251,21 @@ function compileStep(c: Compiler, step: Step, atMs: number, place: Place, title?
     return t;
   }
   if ('parallel' in step) {
-    const ends = step.parallel.map((branch, b) =>
-      compileList(c, branch, atMs, `${id}/${b + 1}.`, `${id}/${b + 1}`, `${path}.parallel[${b}]`),
-    );
+    // Inner steps are numbered across branches ("3.1" "3.2" | "3.3"), so ids stay unique.
+    let first = 1;
+    const ends = step.parallel.map((branch, b) => {
+      const end = compileList(
+        c,
+        branch,
+        atMs,
+        `${id}.`,
+        `${id}/${b + 1}`,
+        `${path}.parallel[${b}]`,
+        first,
+      );
+      first += branch.length;
+      return end;
+    });
     return Math.max(atMs, ...ends);
   }
   if ('nemesis' in step) {
@@ -309,10 +321,12 @@ function compileList(
   idPrefix: string,
   lane: string,
   pathPrefix: string,
+  first = 1,
 ): number {
   let t = atMs;
   steps.forEach((step, i) => {
-    t = compileStep(c, step, t, { id: `${idPrefix}${i + 1}`, lane, path: `${pathPrefix}[${i}]` });
+    const place = { id: `${idPrefix}${first + i}`, lane, path: `${pathPrefix}[${i}]` };
+    t = compileStep(c, step, t, place);
   });
   return t;
 }
