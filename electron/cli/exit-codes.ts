@@ -11,7 +11,17 @@ export const Exit = {
   connection: 3,
   /** A rollback failed: the host may be left part-way; run `kvm-chaos heal --all`. */
   partial: 4,
+  /** A run stopped by Ctrl-C (128 + SIGINT) or SIGTERM (128 + 15), after healing what it made. */
+  interrupted: 130,
+  terminated: 143,
 } as const;
+
+/** Ends the command with this exit code, its output already printed. */
+export class ExitWith extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
 
 export function exitCodeFor(code: ApiErrorCode): number {
   switch (code) {
@@ -46,4 +56,5 @@ Exit codes:
      nothing changed
   3  could not connect, or the host stopped answering (unreachable, authentication,
      unknown or changed host key, --timeout passed, connection dropped)
-  4  a rollback failed: the host may be part-way; run 'kvm-chaos repair'`;
+  4  a rollback failed: the host may be part-way; run 'kvm-chaos repair'
+  130, 143  run: stopped by Ctrl-C or SIGTERM, after healing what the run made`;

@@ -24,7 +24,7 @@ import { createEngine } from '../engine';
 import { memoryProfiles } from '../engine/profiles';
 import type { Engine } from '../engine/types';
 import { DEFAULT_TIMEOUT_SECONDS, Deadline, STEP_SECONDS, StallError } from './deadline';
-import { EXIT_HELP, Exit, exitCodeFor } from './exit-codes';
+import { EXIT_HELP, Exit, ExitWith, exitCodeFor } from './exit-codes';
 import {
   bindingsTable,
   cutsTable,
@@ -43,14 +43,17 @@ import {
   portArg,
   UsageError,
 } from './options';
+import { registerRun } from './run';
 
-interface GlobalOptions {
+export interface GlobalOptions {
   connect: string;
   key?: string;
   knownHosts: string;
   acceptNewHostKey?: boolean;
   json?: boolean;
   timeout?: number;
+  /** Print no line per libvirt operation (`run` reports each step instead). */
+  quietOperations?: boolean;
 }
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
@@ -76,7 +79,7 @@ async function ask(question: string, hidden = false): Promise<string | null> {
   }
 }
 
-interface Session {
+export interface Session {
   api: Engine;
   host: HostSummary;
   deadline: Deadline;
@@ -114,7 +117,12 @@ async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promi
         return a !== null && /^y(es)?$/i.test(a.trim());
       };
       void accept().then((yes) => api['hostKey.answer']({ promptId: p.promptId, accept: yes }));
-    } else if (e.type === 'apply.progress' && e.status !== 'running' && e.status !== 'pending') {
+    } else if (
+      e.type === 'apply.progress' &&
+      !o.quietOperations &&
+      e.status !== 'running' &&
+      e.status !== 'pending'
+    ) {
       err(
         `[${e.index + 1}/${e.total}] ${e.status}: ${e.description}${e.error ? ` (${e.error.message})` : ''}`,
       );
@@ -668,6 +676,13 @@ export function program(): Command {
       }),
     );
 
+  registerRun(p, {
+    globals: g,
+    connectIsDefault: () => p.getOptionValueSource('connect') === 'default',
+    connect,
+    closeEngine,
+  });
+
   p.command('serve')
     .description(
       'serve the UI to a browser: the engine behind a WebSocket, on 127.0.0.1 with a token',
@@ -708,6 +723,7 @@ export async function main(argv = process.argv): Promise<number> {
       // commander printed its message (or the help) already.
       return e.exitCode === 0 ? Exit.ok : Exit.usage;
     }
+    if (e instanceof ExitWith) return e.code;
     if (e instanceof UsageError) {
       err(`kvm-chaos: ${e.message}`);
       return Exit.usage;
