@@ -1,4 +1,4 @@
-import { Document } from 'yaml';
+import { Document, isScalar, isSeq, visit } from 'yaml';
 import type { CutScope, FilterParameter, Topology } from '../api/model';
 import type { Scenario, Step } from './model';
 
@@ -192,6 +192,16 @@ export function scenarioFromRecording(
 /** A scenario as YAML text, with a comment line on top. */
 export function scenarioYaml(scenario: Scenario, comment?: string): string {
   const doc = new Document(scenario);
+  // Short lists of names and a cut's ends on one line each, as a person would write them.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === 'cut' && pair.value instanceof Object)
+        (pair.value as { flow?: boolean }).flow = true;
+    },
+    Seq(_, seq) {
+      if (isSeq(seq) && seq.items.every((item) => isScalar(item))) seq.flow = true;
+    },
+  });
   if (comment) doc.commentBefore = ` ${comment}`;
   return doc.toString({ lineWidth: 100 });
 }

@@ -57,7 +57,7 @@ export function ScenarioTimeline({
             className="timeline__playhead"
             aria-hidden
             style={{
-              left: `calc(var(--lane-label) + (100% - var(--lane-label)) * ${clock / total})`,
+              left: `calc(var(--lane-label) + var(--track-inset) + (100% - var(--lane-label) - 2 * var(--track-inset)) * ${clock / total})`,
             }}
           />
         )}

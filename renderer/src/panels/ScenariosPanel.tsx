@@ -175,7 +175,8 @@ function RunBar() {
           </button>
         ))}
       </fieldset>
-      {run && (
+      {/* An ended run's words stay until another plan is shown. */}
+      {run && (live || plan.state !== 'planned') && (
         <p className="run-bar__status" aria-live="polite">
           <span className={`run-state run-state--${run.status.state}`} data-testid="run-state">
             {run.status.state}
