@@ -125,6 +125,16 @@ function start(p: ScenarioPlan, options: Partial<RunOptions> = {}) {
   return { run, records, statuses, until };
 }
 
+async function eventually<T>(f: () => Promise<T | null>, timeoutMs = 10_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await f();
+    if (v !== null) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`not so within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
 const wall = (r: { at: string }, from: { at: string }) => Date.parse(r.at) - Date.parse(from.at);
 
 /**
@@ -302,8 +312,11 @@ describe('a scenario run on the lab', () => {
           cuts: [{ from: end(g1), to: end(g3), direction: 'one-way', scope: { kind: 'all' } }],
         }),
       );
-      const before = (await lab.inventory()).cuts;
-      expect(before).toHaveLength(1);
+      // This engine learns of the other's cut from libvirt's metadata event or its next poll.
+      const before = await eventually(async () => {
+        const cuts = (await lab.inventory()).cuts;
+        return cuts.length === 1 ? cuts : null;
+      });
       const r = start(
         plan(60_000, [
           step('1', 0, 30_000, isolate(g2), 'partition'),
@@ -339,8 +352,10 @@ describe('a scenario run on the lab', () => {
         [...applied.cutIds].sort(),
       );
       unwrap(await other.engine['chaos.heal']({ all: true }));
+      await eventually(async () => ((await lab.inventory()).cuts.length === 0 ? true : null));
       await expectHostAsBefore();
     } finally {
+      await other.engine['chaos.heal']({ all: true });
       await other.close();
     }
   }, 60_000);
@@ -376,6 +391,87 @@ describe('a scenario run on the lab', () => {
       await expectHostAsBefore();
     } finally {
       await other.close();
+    }
+  }, 60_000);
+
+  it('a failed step stops the run: what it held is undone, the error kept', async () => {
+    const self = {
+      kind: 'apply',
+      request: {
+        cuts: [{ from: end(g1), to: end(g1), direction: 'both', scope: { kind: 'all' } }],
+      },
+    } as const satisfies PlannedEffect;
+    const r = start(
+      plan(20_000, [step('1', 0, 20_000, isolate(g2), 'partition'), step('2', 0, null, self)]),
+    );
+    const status = await r.run.finished;
+    expect(status.state).toBe('failed');
+    expect(status.stepStatus).toEqual(['done', 'failed']);
+    expect(status.error?.code).toBe('invalid-request');
+    expect(status.reason).toMatch(/^step 2 failed: /);
+    const failed = await r.until('step.failed', 1);
+    expect(failed).toMatchObject({ phase: 'do', error: status.error });
+    expect((await r.until('step.undone', 0)).why).toBe('end');
+    await expectHostAsBefore();
+  }, 60_000);
+
+  it('through the engine: scenario.start plans a nemesis, scenario.runs lists it, scenario.control stops it', async () => {
+    const events: RunStatus[] = [];
+    const off = lab.engine.subscribe((e) => {
+      if (e.type === 'scenario.run') events.push(e.run);
+    });
+    try {
+      const source = {
+        kind: 'nemesis',
+        nemesis: 'random-isolated',
+        intervalSeconds: 20,
+        rounds: 2,
+      } as const;
+      const planned = unwrap(
+        await lab.engine['scenario.plan']({ hostId: lab.hostId, source, seed: 11 }),
+      );
+      expect(planned.steps).toHaveLength(2);
+      const started = unwrap(
+        await lab.engine['scenario.start']({ hostId: lab.hostId, source, seed: 11 }),
+      );
+      expect(started.runId).toMatch(/^run-\d{8}-\d{6}-[0-9a-f]{4}$/);
+      expect(started.plan).toEqual(planned);
+      const cuts = await eventually(async () => {
+        // Cuts this instance is still applying are listed before their intent is read back.
+        const c = (await lab.inventory()).cuts;
+        return c.length > 0 && c.every((x) => x.state === 'applied') ? c : null;
+      });
+      expect(cuts.every((c) => c.runId === started.runId)).toBe(true);
+      const listed = unwrap(await lab.engine['scenario.runs']({}));
+      expect(listed[0]).toMatchObject({ runId: started.runId, state: 'running' });
+      unwrap(await lab.engine['scenario.control']({ runId: started.runId, action: 'stop' }));
+      const until = Date.now() + 20_000;
+      while (
+        !events.some((e) => e.runId === started.runId && e.state === 'stopped') &&
+        Date.now() < until
+      )
+        await new Promise((res) => setTimeout(res, 50));
+      expect(unwrap(await lab.engine['scenario.runs']({}))[0]).toMatchObject({
+        runId: started.runId,
+        state: 'stopped',
+        reason: 'stopped by request',
+        stepStatus: ['done', 'skipped'],
+      });
+      const invalid = await lab.engine['scenario.plan']({
+        hostId: lab.hostId,
+        source: {
+          kind: 'file',
+          filename: 'x.yaml',
+          text: 'name: x\nsteps:\n  - cut: {from: nobody, to: lab-node1}\n',
+        },
+      });
+      expect(invalid).toMatchObject({ ok: false, error: { code: 'invalid-request' } });
+      expect(invalid.ok ? '' : invalid.error.message).toMatch(
+        /^x\.yaml:3:\d+ steps\[0\]\.cut\.from: /,
+      );
+      await expectHostAsBefore();
+    } finally {
+      off();
     }
   }, 60_000);
 });
