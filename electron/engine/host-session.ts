@@ -59,7 +59,7 @@ export class HostSession {
   private revision = 0;
   private pollTimer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  private refreshing: Promise<void> | null = null;
+  private refreshing: { conn: LibvirtConnection | null; done: Promise<void> } | null = null;
   private closed = false;
 
   constructor(
@@ -157,11 +157,11 @@ export class HostSession {
     await lv.subscribe('domain-device-removed', (e) =>
       this.scheduleDomainRefresh(e.dom.uuid, 'device-removed'),
     );
-    // Our metadata (cut intents, labels) changes without any binding changing (a heal of one of
-    // two cuts on a port only redefines a filter): re-read that guest at once, not at the next
-    // full read.
+    // Our metadata (cut intents, labels) changes when a kvm-chaos instance changes the host, and
+    // not always with a binding (a heal of one of two cuts on a port only redefines a filter):
+    // re-read the host at once, filters included, not at the next full read.
     await lv.subscribe('domain-metadata-change', (e) => {
-      if (e.nsuri?.startsWith(XMLNS_BASE)) this.scheduleDomainRefresh(e.dom.uuid, 'metadata');
+      if (e.nsuri?.startsWith(XMLNS_BASE)) this.scheduleFullRefresh();
     });
     await lv.subscribe(
       'network-lifecycle',
@@ -175,6 +175,8 @@ export class HostSession {
   async disconnect(): Promise<void> {
     this.closed = true;
     clearInterval(this.pollTimer);
+    clearTimeout(this.fullTimer);
+    clearTimeout(this.domainTimer);
     await this.conn?.close();
     this.conn = null;
     this.status = { hostId: this.id, state: 'disconnected', since: Date.now() };
@@ -188,18 +190,30 @@ export class HostSession {
     return run;
   }
 
-  /** Re-reads the whole host and publishes the inventory if anything changed. */
+  /**
+   * Re-reads the whole host and publishes the inventory if anything changed. Callers at the same
+   * time share one read, but only on the same connection: a read begun on a connection that has
+   * since dropped must not answer for the new one (nor overwrite what the new one read).
+   */
   refresh(why: RefreshReason): Promise<void> {
-    if (this.refreshing) return this.refreshing;
-    this.refreshing = (async () => {
+    const conn = this.conn;
+    if (this.refreshing && this.refreshing.conn === conn) return this.refreshing.done;
+    const entry: { conn: LibvirtConnection | null; done: Promise<void> } = {
+      conn,
+      done: Promise.resolve(),
+    };
+    entry.done = (async () => {
       try {
-        this.raw = await readHost(this.libvirt());
+        const raw = await readHost(this.libvirt());
+        if (this.conn !== conn) return;
+        this.raw = raw;
         this.publish(why);
       } finally {
-        this.refreshing = null;
+        if (this.refreshing === entry) this.refreshing = null;
       }
     })();
-    return this.refreshing;
+    this.refreshing = entry;
+    return entry.done;
   }
 
   /**
@@ -238,6 +252,14 @@ export class HostSession {
   private polls = 0;
   private pendingDomains = new Map<string, string>();
   private domainTimer: NodeJS.Timeout | undefined;
+
+  private fullTimer: NodeJS.Timeout | undefined;
+
+  /** A change writes several metadata elements in a row: one read after the burst. */
+  private scheduleFullRefresh() {
+    clearTimeout(this.fullTimer);
+    this.fullTimer = setTimeout(() => void this.refresh({ kind: 'poll' }).catch(() => {}), 100);
+  }
 
   /** Events come in bursts (stopped, undefined...): batch them briefly, then re-read those guests. */
   private scheduleDomainRefresh(uuid: string, event: string) {
