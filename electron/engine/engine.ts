@@ -396,27 +396,42 @@ export class ChaosEngine implements Engine {
         'cuts' in req
           ? `cut ${wanted.map((c) => describeCut(c, this.nameOn(s))).join(', ')}`
           : `partition ${req.partition.topology}: ${wanted.length} cut${wanted.length === 1 ? '' : 's'}`;
+      const runId = req.runId ?? null;
+      // A run never takes over a cut that is already in force for someone else (by hand, or
+      // another run): it leaves that intent as it is and does not count the cut as its own, so
+      // its end (or `heal --run`) leaves it. Without a run id, an apply renews the cut as before.
+      let made = wanted;
       const r = await this.change(s, {
         kind: 'apply',
         applyId,
         summary,
         dryRun: req.dryRun ?? false,
         allowUnfilteredWindow: req.allowUnfilteredWindow ?? false,
-        edit: () => ({
-          set: intentsFor(wanted, {
-            nameOf: this.nameOn(s),
-            author: this.author,
-            now,
-            expiresAt,
-            runId: req.runId ?? null,
-          }),
-          remove: [],
-        }),
+        edit: (ctx) => {
+          const others = new Set(
+            runId === null
+              ? []
+              : ctx.intents
+                  .filter((i) => i.runId !== runId && !isExpired(i, ctx.now))
+                  .map((i) => cutKey(i.cut)),
+          );
+          made = wanted.filter((c) => !others.has(cutKey(c)));
+          return {
+            set: intentsFor(made, {
+              nameOf: this.nameOn(s),
+              author: this.author,
+              now,
+              expiresAt,
+              runId,
+            }),
+            remove: [],
+          };
+        },
         inflight: wanted.map((cut) => ({ cut, state: 'applying' as const, applyId })),
       });
       if (r.dryRun) return r;
-      this.applies.push({ applyId, hostId: s.id, keys: wanted.map(cutKey) });
-      return { ...r, cutIds: wanted.map((c) => cutIdOf(s.id, c)) };
+      this.applies.push({ applyId, hostId: s.id, keys: made.map(cutKey) });
+      return { ...r, cutIds: made.map((c) => cutIdOf(s.id, c)) };
     });
   }
 

@@ -260,6 +260,42 @@ describe('intent kept on the host', () => {
   });
 });
 
+describe('a run and the cuts it did not make', () => {
+  it('a run applying a cut that is already in force leaves its intent as it was, and its heal leaves it', async () => {
+    const hand = await instance('cli', false);
+    const node3 = await hand.id('lab-node3');
+    unwrap(await hand.engine['chaos.apply'](isolate(node3, 3600)));
+    const before = (await hand.inventory()).cuts.map((c) => [c.id, c.author, c.expiresAt, c.runId]);
+    expect(before).toHaveLength(2);
+    expect(before.every(([, , , run]) => run === null)).toBe(true);
+
+    const run = await instance('run', false);
+    const made = unwrap(
+      await run.engine['chaos.apply']({
+        ...isolate(await run.id('lab-node3'), 60),
+        runId: 'run-r1',
+      }),
+    );
+    // Nothing of it is the run's: no cut ids to hold, and the intents untouched.
+    expect(made.cutIds).toEqual([]);
+    const after = (await run.inventory()).cuts.map((c) => [c.id, c.author, c.expiresAt, c.runId]);
+    expect(sorted(after)).toEqual(sorted(before));
+    unwrap(await run.engine['chaos.heal']({ runId: 'run-r1' }));
+    expect(
+      sorted((await run.inventory()).cuts.map((c) => [c.id, c.author, c.expiresAt, c.runId])),
+    ).toEqual(sorted(before));
+    await waitForMatrix(node3Cut, {
+      timeoutMs: 30_000,
+      state: keeper.lab,
+      what: 'the hand cut holds',
+    });
+    await run.engine.close();
+    unwrap(await hand.engine['chaos.heal']({ all: true }));
+    await hand.engine.close();
+    await expectHealed('the hand cut healed by hand');
+  });
+});
+
 /** Listings in a stable order, whatever order the host returned its domains in. */
 function sorted<T>(rows: T[]): T[] {
   return [...rows].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
