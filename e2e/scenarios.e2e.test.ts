@@ -118,6 +118,30 @@ describe('scenarios in the browser, on the real lab', () => {
     await h.shot('scenarios-04-stopped-host-as-before');
   });
 
+  it('a nemesis picked in the form plans the same timeline twice from the same seed', async () => {
+    await h.page.getByTestId('scenario-source-nemesis').click();
+    await h.page.getByTestId('nemesis-name').selectOption('random-halves');
+    await h.page.getByTestId('nemesis-interval').fill('2');
+    await h.page.getByTestId('scenario-seed').fill('7');
+    /** Plans, and waits for a plan of that many rounds (faults) to be shown. */
+    const timeline = async (rounds: number) => {
+      await h.page.getByTestId('nemesis-rounds').fill(String(rounds));
+      await scenarios.button('plan').click();
+      await expect
+        .poll(() => h.page.locator('[data-testid="plan-step"][data-kind="partition"]').count())
+        .toBe(rounds);
+      expect(await scenarios.seedShown().textContent()).toBe('7');
+      return scenarios.steps().allTextContents();
+    };
+    const first = await timeline(3);
+    await h.shot('scenarios-05-nemesis-planned');
+    await timeline(2);
+    expect(await timeline(3)).toEqual(first);
+    await h.page.getByTestId('scenario-seed').fill('');
+    await scenarios.open();
+    expect(await bindingXmls()).toEqual(original);
+  });
+
   it('records two knife strokes into a scenario the engine plans', async () => {
     await scenarios.button('record').click();
     expect(await scenarios.button('record').getAttribute('data-recording')).toBe('true');
@@ -130,7 +154,7 @@ describe('scenarios in the browser, on the real lab', () => {
     await expect.poll(() => graph.link(N2, N3).getAttribute('data-status')).toBe('severed');
     await graph.pickSelect();
     await expect.poll(() => scenarios.button('record').textContent()).toMatch(/· 2 ·/);
-    await h.shot('scenarios-05-recording');
+    await h.shot('scenarios-06-recording');
 
     await scenarios.button('record').click();
     const text = await scenarios.text().inputValue();
@@ -148,7 +172,7 @@ describe('scenarios in the browser, on the real lab', () => {
       expect.stringContaining('wait'),
       expect.stringContaining(N3),
     ]);
-    await h.shot('scenarios-06-recorded-and-planned');
+    await h.shot('scenarios-07-recorded-and-planned');
 
     // Save downloads the text as it stands, named after the recording.
     const [download] = await Promise.all([

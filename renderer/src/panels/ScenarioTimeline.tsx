@@ -69,6 +69,7 @@ export function ScenarioTimeline({
             className={`step is-${status(i)}`}
             data-testid="plan-step"
             data-step={step.id}
+            data-kind={step.kind}
             data-status={status(i)}
             aria-current={status(i) === 'active' ? 'step' : undefined}
           >
