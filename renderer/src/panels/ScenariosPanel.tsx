@@ -247,6 +247,7 @@ export function ScenariosPanel() {
           <span>Seed</span>
           <input
             inputMode="numeric"
+            className="scenario-seed"
             data-testid="scenario-seed"
             placeholder={tab === 'file' ? "the file's, else random" : 'random'}
             value={seed}
