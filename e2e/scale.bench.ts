@@ -12,6 +12,7 @@ import Table from 'cli-table3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createEngine, type Engine, memoryProfiles } from '../electron/engine';
 import { createServer } from '../electron/server/server';
+import { testDriverNodeXml as nodeXml } from '../lab/test-driver-node';
 import { layoutGraph } from '../renderer/src/graph/layout';
 import { buildGraphModel } from '../renderer/src/graph/model';
 import { center, type Point, type Rect } from '../renderer/src/tools/knife/geometry';
@@ -34,39 +35,6 @@ const pct = (xs: readonly number[], p: number) => {
 const median = (xs: readonly number[]) => pct(xs, 50);
 const ms = (x: number) => (x < 1 ? `${(x * 1000).toFixed(0)} µs` : `${x.toFixed(1)} ms`);
 const ratio = (x: number, base: number) => `${(x / base).toFixed(1)}x`;
-
-/** A test-driver node file: one network, `n` running guests with one interface each on it. */
-function nodeXml(n: number): string {
-  const hex = (i: number) => i.toString(16).padStart(4, '0');
-  const domains = Array.from({ length: n }, (_, k) => {
-    const i = k + 1;
-    const mac = `52:54:00:5c:${hex(i).slice(0, 2)}:${hex(i).slice(2)}`;
-    return `  <domain type='test'>
-    <name>scale-${i}</name>
-    <uuid>5ca1e000-0000-4000-8000-${i.toString(16).padStart(12, '0')}</uuid>
-    <memory>65536</memory>
-    <vcpu>1</vcpu>
-    <os><type>hvm</type></os>
-    <devices>
-      <interface type='network'>
-        <mac address='${mac}'/>
-        <source network='scale'/>
-        <target dev='vnet${i}'/>
-      </interface>
-    </devices>
-  </domain>`;
-  });
-  return `<node>
-  <network>
-    <name>scale</name>
-    <uuid>5ca1e000-0000-4000-8000-000000000000</uuid>
-    <bridge name='kcscale0' stp='off' delay='0'/>
-    <ip address='10.99.0.1' netmask='255.255.0.0'/>
-  </network>
-${domains.join('\n')}
-</node>
-`;
-}
 
 type Scenario = {
   guests: number;
