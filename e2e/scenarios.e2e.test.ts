@@ -4,10 +4,11 @@
 // byte-identical, the matrix full); a file naming no guest refused at its line; two knife strokes
 // recorded into a scenario the engine plans.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bindingXmls, ourFilters } from '../electron/engine/lab-support';
 import { exactlyCut, fullyConnected, holds, type Protocol, waitForMatrix } from '../lab/lab-client';
-import { type Harness, startHarness } from './harness';
+import { type Harness, OUTPUT, startHarness } from './harness';
 import { GraphPage } from './pages/GraphPage';
 import { ScenariosPage } from './pages/ScenariosPage';
 
@@ -182,6 +183,8 @@ describe('scenarios in the browser, on the real lab', () => {
     expect(download.suggestedFilename()).toMatch(/^recorded-\d{8}-\d{4}\.yaml$/);
     const saved = await download.path();
     expect(await readFile(saved, 'utf8')).toBe(text);
+    // Kept with the screenshots, for people to replay: kvm-chaos run e2e/output/recorded.yaml
+    await download.saveAs(join(OUTPUT, 'recorded.yaml'));
 
     await graph.healAll();
     await expectHostAsBefore('every flow back after Heal all');
