@@ -28,6 +28,11 @@ if (run('npx', ['vite', 'build', '-c', 'renderer/vite.config.ts', '--logLevel', 
   console.error('test: the UI did not build; no test ran');
   process.exit(1);
 }
+// Suites spawn bin/kvm-chaos.js side by side: a bundle built once here spares each a rebuild.
+if (run(process.execPath, ['scripts/cli-bundle.mjs']) !== 0) {
+  console.error('test: the CLI did not build; no test ran');
+  process.exit(1);
+}
 const upCode = run('npx', ['tsx', 'lab/cli.ts', 'up']);
 if (upCode !== 0) {
   console.error('test: the lab did not come up (see above); no test ran');

@@ -1,5 +1,6 @@
 // `kvm-chaos serve`: the engine with the hosts saved in ~/.config/kvm-chaos, behind the local
 // server, serving the built UI. Prints the one URL (with its token) that gives access.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -9,10 +10,32 @@ import { fileProfiles } from '../engine/profiles';
 import { type ChaosServer, createServer } from '../server/server';
 import { UsageError } from './options';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// Two levels below the root both as source (electron/cli) and as the bundle (dist/cli).
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function rendererDist(): string {
-  return resolve(here, '..', '..', 'renderer', 'dist');
+  return join(root, 'renderer', 'dist');
+}
+
+/**
+ * A fresh clone has sources and vite but no built UI: build it (a few seconds, once) rather
+ * than refuse. Only when it is missing: serves starting together (lab suites) must not rebuild
+ * a directory another one is serving from. `npm start` rebuilds a stale UI itself.
+ */
+function buildUi(staticDir: string): void {
+  const vite = join(root, 'node_modules', '.bin', 'vite');
+  if (staticDir !== rendererDist() || !existsSync(vite))
+    throw new UsageError(`the UI is not built (${staticDir}): run 'npm run build:renderer' first`);
+  process.stderr.write(
+    'kvm-chaos: the UI is not built yet: building it (npm run build:renderer)\n',
+  );
+  const built = spawnSync(vite, ['build', '-c', 'renderer/vite.config.ts', '--logLevel', 'error'], {
+    cwd: root,
+    // stdout carries only the URL.
+    stdio: ['ignore', 2, 2],
+  });
+  if (built.status !== 0 || !existsSync(join(staticDir, 'index.html')))
+    throw new UsageError(`the UI did not build (see above): 'npm run build:renderer' shows why`);
 }
 
 export async function serve(o: {
@@ -24,8 +47,7 @@ export async function serve(o: {
   staticDir?: string;
 }) {
   const staticDir = o.staticDir ?? rendererDist();
-  if (!existsSync(join(staticDir, 'index.html')))
-    throw new Error(`the UI is not built (${staticDir}): run 'npm run build:renderer'`);
+  if (!existsSync(join(staticDir, 'index.html'))) buildUi(staticDir);
   const configDir = process.env.KVM_CHAOS_CONFIG ?? join(homedir(), '.config', 'kvm-chaos');
   const engine = await createEngine({
     profiles: fileProfiles(join(configDir, 'hosts.json')),

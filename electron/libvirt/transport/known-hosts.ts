@@ -1,10 +1,9 @@
 // known_hosts as OpenSSH reads it: plain and [host]:port names, wildcard and negated
 // patterns, hashed |1|salt|hash entries, @revoked markers; SHA256 fingerprints printed the
 // way `ssh` prints them. Pure functions plus one append.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import sshpk from 'sshpk';
 
 export interface KnownHostsEntry {
   marker: 'revoked' | 'cert-authority' | null;
@@ -84,9 +83,9 @@ export function keyTypeOf(key: Buffer): string {
   return key.subarray(4, 4 + n).toString('latin1');
 }
 
-/** "SHA256:..." exactly as `ssh` and `ssh-keygen -l` print it. */
+/** "SHA256:..." exactly as `ssh` and `ssh-keygen -l` print it: the key blob's digest, unpadded. */
 export function fingerprint(key: Buffer): string {
-  return sshpk.parseKey(key, 'rfc4253').fingerprint('sha256').toString();
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
 export type HostKeyVerdict =
