@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { electronBinary } from './launch';
+import { electronBinary, uiStale } from './launch';
 
 // Where the Electron binary is, as `require('electron')` would say, without downloading it. The
 // e2e smoke test and `npm run start:electron` both decide by this.
@@ -59,5 +59,26 @@ describe('electronBinary', () => {
       found: true,
       path: join(root, 'custom', 'electron'),
     });
+  });
+});
+
+describe('uiStale', () => {
+  it('builds the UI when it is missing or older than a renderer or shared source, not otherwise', async () => {
+    const root = await project({
+      'renderer/src/App.tsx': '',
+      'shared/api/calls.ts': '',
+      'renderer/dist/index.html': '',
+    });
+    const at = (path: string, seconds: number) =>
+      utimes(join(root, path), new Date(seconds * 1000), new Date(seconds * 1000));
+    for (const dir of ['renderer/src', 'renderer', 'shared/api', 'shared']) await at(dir, 100);
+    await at('renderer/src/App.tsx', 100);
+    await at('shared/api/calls.ts', 100);
+    await at('renderer/dist/index.html', 200);
+    expect(uiStale(root)).toBeNull();
+    await at('shared/api/calls.ts', 300);
+    expect(uiStale(root)).toBe('renderer/dist is older than shared');
+    await rm(join(root, 'renderer/dist'), { recursive: true });
+    expect(uiStale(root)).toBe('renderer/dist is missing');
   });
 });
