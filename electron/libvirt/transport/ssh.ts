@@ -5,7 +5,7 @@
 // known_hosts checked strictly, trust on first use only through a callback.
 import { readFile } from 'node:fs/promises';
 import { Duplex } from 'node:stream';
-import ssh2, { type AnyAuthMethod, type Client, type ClientChannel, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, Client, ClientChannel, ParsedKey } from 'ssh2';
 import { HostKeyChangedError, TransportError } from '../errors';
 import {
   appendKnownHost,
@@ -70,8 +70,16 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
 
 const MAX_STDERR = 4096;
 export const DEFAULT_READY_TIMEOUT_MS = 15_000;
-// ssh2 is CommonJS: its named exports are only reachable through the default export under ESM.
-const { Client: SshClient, utils } = ssh2;
+/**
+ * ssh2, loaded on the first ssh dial: it is a third of the CLI's start-up (its crypto and
+ * protocol modules), which a command on the local socket never uses. CommonJS: its named
+ * exports are only reachable through the default export under ESM.
+ */
+let ssh2: Promise<typeof import('ssh2')> | undefined;
+const loadSsh2 = () => {
+  ssh2 ??= import('ssh2').then((m) => m.default);
+  return ssh2;
+};
 
 /**
  * Connects, authenticates, runs `command` and returns its channel as the byte stream. Closing
@@ -84,6 +92,7 @@ export async function dialSsh(
 ): Promise<Duplex> {
   const resolved = await resolveSshHost(query, options);
   const entries = (await Promise.all(resolved.knownHostsFiles.map(readKnownHosts))).flat();
+  const { Client: SshClient } = await loadSsh2();
   const client = new SshClient();
   let failure: TransportError | null = null;
   const where = `${resolved.user}@${resolved.hostName}:${resolved.port}`;
@@ -389,6 +398,7 @@ async function loadKey(
     if (explicit) tried.push(`${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
     return null;
   }
+  const { utils } = await loadSsh2();
   let parsed = utils.parseKey(data);
   for (let attempt = 1; parsed instanceof Error && /passphrase/i.test(parsed.message); attempt++) {
     if (!options.passphrase || attempt > 3) {
