@@ -1,5 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import {
+  cp,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,7 +56,9 @@ async function runtimeOnly(): Promise<string> {
     await mkdir(join(root, 'node_modules', name, '..'), { recursive: true });
     await symlink(join(ROOT, path), join(root, 'node_modules', name));
   }
-  await cp(join(copy, 'dist'), join(root, 'dist'), { recursive: true });
+  // The sources too, dated as they were: the command checks the bundle is not older.
+  for (const dir of ['bin', 'scripts', 'electron', 'shared', 'dist'])
+    await cp(join(copy, dir), join(root, dir), { recursive: true, preserveTimestamps: true });
   return root;
 }
 
@@ -56,13 +69,11 @@ describe('the kvm-chaos bundle', () => {
       expect(
         spawnSync(process.execPath, ['-p', `require.resolve('${tool}')`], { cwd: root }).status,
       ).not.toBe(0);
-    const r = spawnSync(process.execPath, ['dist/cli/kvm-chaos.mjs', '--help'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const r = kvmChaos(root, '--help');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Usage: kvm-chaos');
-    const bundle = await readFile(join(root, 'dist', 'cli', 'kvm-chaos.mjs'), 'utf8');
+    expect(r.stderr).toBe('');
+    const bundle = await readFile(join(root, 'dist', 'cli', 'kvm-chaos.cjs'), 'utf8');
     expect(bundle).not.toMatch(/from ['"]tsx|import\(['"]tsx|require\(['"]tsx/);
   });
 
@@ -82,12 +93,12 @@ describe('the kvm-chaos bundle', () => {
     expect(edited).not.toBe(source);
     await writeFile(main, edited);
     const earlier = new Date(Date.now() - 60_000);
-    await utimes(join(copy, 'dist', 'cli', 'kvm-chaos.mjs'), earlier, earlier);
+    await utimes(join(copy, 'dist', 'cli', 'kvm-chaos.cjs'), earlier, earlier);
 
     const rebuilt = kvmChaos(copy, '--help');
     expect(rebuilt.status, rebuilt.stderr).toBe(0);
     expect(rebuilt.stderr).toMatch(
-      /^kvm-chaos: rebuilding dist\/cli\/kvm-chaos\.mjs \(older than \S+\.ts\)\n$/,
+      /^kvm-chaos: rebuilding dist\/cli\/kvm-chaos\.cjs \(older than \S+\.ts\)\n$/,
     );
     expect(rebuilt.stdout).toContain('EDITED: list guests');
 
@@ -100,6 +111,21 @@ describe('the kvm-chaos bundle', () => {
     await rm(join(copy, 'dist'), { recursive: true, force: true });
     const r = kvmChaos(copy, '--help');
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toBe('kvm-chaos: rebuilding dist/cli/kvm-chaos.mjs (missing)\n');
+    expect(r.stderr).toBe('kvm-chaos: rebuilding dist/cli/kvm-chaos.cjs (missing)\n');
+  }, 60_000);
+
+  it('writes its code cache on the first run after a build, and runs from it after', async () => {
+    const cache = join(copy, 'dist', 'cli', 'kvm-chaos.cjs.cache');
+    const built = spawnSync(process.execPath, ['scripts/cli-bundle.mjs'], { cwd: copy });
+    expect(built.status).toBe(0);
+    expect(existsSync(cache)).toBe(false);
+    expect(kvmChaos(copy, '--help').status).toBe(0);
+    const written = await stat(cache);
+    expect(written.size).toBeGreaterThan(0);
+    const r = kvmChaos(copy, '--help');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Usage: kvm-chaos');
+    // Accepted, so not written again.
+    expect((await stat(cache)).mtimeMs).toBe(written.mtimeMs);
   }, 60_000);
 });
