@@ -16,6 +16,7 @@ import {
   type ParsedHost,
   parseHost,
 } from '../../shared/inventory/build';
+import { inventoryDelta } from '../../shared/inventory/patch';
 import type { RawHostState } from '../../shared/inventory/raw';
 import { Connection, type ConnectionState, type LibvirtConnection } from '../libvirt/connection';
 import { bindProcedures } from '../libvirt/procedures';
@@ -278,8 +279,11 @@ export class HostSession {
     for (const [uuid] of pending) {
       const dom = domains.find((d) => d.uuid === uuid);
       const fresh = dom ? await readDomain(lv, dom) : null;
-      const rest = raw.domains.filter((d) => d.uuid !== uuid);
-      raw = { ...raw, domains: fresh ? [...rest, fresh] : rest };
+      // In place, so the guest keeps its position and the change goes out as a patch.
+      const at = raw.domains.findIndex((d) => d.uuid === uuid);
+      const kept = raw.domains.filter((d) => d.uuid !== uuid);
+      if (fresh) kept.splice(at < 0 ? kept.length : at, 0, fresh);
+      raw = { ...raw, domains: kept };
     }
     // A guest's ports and bindings change together with its lifecycle.
     this.raw = { ...raw, bindings: await readBindings(lv), readAt: Date.now() };
@@ -299,17 +303,25 @@ export class HostSession {
       this.raw.readAt,
       interruptions,
     );
-    const same =
-      this.inventory !== null &&
-      JSON.stringify({ ...next, revision: 0, readAt: 0 }) ===
-        JSON.stringify({ ...this.inventory, revision: 0, readAt: 0 });
-    if (!same) {
+    // A client holding the previous revision gets what changed by key; the first read, a read
+    // after a reconnect (events were lost) and an order a patch cannot reach go whole.
+    const before = this.inventory;
+    const delta = before ? inventoryDelta(before, next) : null;
+    if (delta?.kind !== 'same') {
       this.revision++;
       this.inventory = next;
       this.deps.emit({
         type: 'inventory.changed',
         hostId: this.id,
-        change: { kind: 'full', inventory: next },
+        change:
+          before && delta?.kind === 'patch' && why.kind !== 'connect'
+            ? {
+                kind: 'patch',
+                baseRevision: before.revision,
+                revision: next.revision,
+                patch: delta.patch,
+              }
+            : { kind: 'full', inventory: next },
       });
     }
     this.deps.afterRefresh(this, why);

@@ -386,13 +386,20 @@ export const HostInventory = z.object({
 });
 export type HostInventory = z.infer<typeof HostInventory>;
 
-/** Upserts replace whole items by key (id, or portdev for bindings, name for filters). */
+/**
+ * Upserts replace whole items by key (id, or portdev for bindings, name for filters) in place;
+ * new keys are appended. Applied by shared/inventory/patch.ts on both sides.
+ */
 export const InventoryPatch = z.object({
   segments: z.object({ upsert: z.array(Segment), remove: z.array(SegmentId) }).optional(),
   guests: z.object({ upsert: z.array(Guest), remove: z.array(GuestId) }).optional(),
   bindings: z.object({ upsert: z.array(Binding), remove: z.array(z.string()) }).optional(),
   filters: z.object({ upsert: z.array(FilterSummary), remove: z.array(z.string()) }).optional(),
   cuts: z.object({ upsert: z.array(ActiveCut), remove: z.array(CutId) }).optional(),
+  /** Replaced whole when given (a short list, recomputed at every read). */
+  interruptions: z.array(Interruption).optional(),
+  hostname: z.string().optional(),
+  readAt: Timestamp.optional(),
 });
 export type InventoryPatch = z.infer<typeof InventoryPatch>;
 

@@ -149,6 +149,8 @@ export class ScenarioRun {
    * the run's id and expiry); the run leaves it in place rather than heal what it did not make.
    */
   private readonly before = new Set<CutId>();
+  /** The newest inventory revision look() has seen. */
+  private lookedAt = 0;
   private stopWanted: { reason: string; ending: RunEnding } | null = null;
   private stepWanted = false;
   private wake: () => void = () => {};
@@ -168,12 +170,10 @@ export class ScenarioRun {
     this.stepStatus = options.plan.steps.map(() => 'waiting');
     this.state = options.paused ? 'paused' : 'running';
     this.unsubscribe = deps.api.subscribe((e: ChaosEvent) => {
-      if (
-        e.type === 'inventory.changed' &&
-        e.hostId === this.plan.hostId &&
-        e.change.kind === 'full'
-      )
-        this.look(e.change.inventory);
+      if (e.type !== 'inventory.changed' || e.hostId !== this.plan.hostId) return;
+      // A patch says what changed; the engine holds the inventory it leads to.
+      if (e.change.kind === 'full') this.look(e.change.inventory);
+      else void this.inventory().then((inv) => inv && this.look(inv));
     });
     this.record({
       type: 'run.start',
@@ -701,6 +701,9 @@ export class ScenarioRun {
    * another instance stopped the run (`heal --run ID`, the UI). It stops too.
    */
   private look(inv: HostInventory): void {
+    // Inventories fetched after a patch may settle after a newer one was looked at.
+    if (inv.revision < this.lookedAt) return;
+    this.lookedAt = inv.revision;
     const present = new Set(inv.cuts.map((c) => c.id));
     let vanished = false;
     for (const h of this.holdings)

@@ -1,4 +1,5 @@
-import type { ChaosEvent, HostId, HostInventory, InventoryPatch } from '../../../shared/api';
+import type { ChaosEvent, HostId } from '../../../shared/api';
+import { applyInventoryPatch } from '../../../shared/inventory/patch';
 import { ACTIVITY_LIMIT, type ChaosState } from './initial-state';
 
 // Engine events folded into the state: pure functions from (state, event) to the changed part,
@@ -8,36 +9,6 @@ import { ACTIVITY_LIMIT, type ChaosState } from './initial-state';
 export type Reduction = { patch: Partial<ChaosState>; refetch: HostId[] };
 
 const none = (patch: Partial<ChaosState> = {}): Reduction => ({ patch, refetch: [] });
-
-type Keyed<T> = { upsert: T[]; remove: string[] } | undefined;
-
-function merge<T>(items: T[], change: Keyed<T>, key: (item: T) => string): T[] {
-  if (!change) return items;
-  const removed = new Set(change.remove);
-  const replaced = new Map(change.upsert.map((item) => [key(item), item]));
-  const kept = items
-    .filter((item) => !removed.has(key(item)))
-    .map((item) => replaced.get(key(item)) ?? item);
-  const present = new Set(kept.map(key));
-  return [...kept, ...change.upsert.filter((item) => !present.has(key(item)))];
-}
-
-/** An inventory with a patch applied; every collection not named by the patch keeps its identity. */
-export function applyInventoryPatch(
-  inventory: HostInventory,
-  patch: InventoryPatch,
-  revision: number,
-): HostInventory {
-  return {
-    ...inventory,
-    revision,
-    segments: merge(inventory.segments, patch.segments, (s) => s.id),
-    guests: merge(inventory.guests, patch.guests, (g) => g.id),
-    bindings: merge(inventory.bindings, patch.bindings, (b) => b.portdev),
-    filters: merge(inventory.filters, patch.filters, (f) => f.name),
-    cuts: merge(inventory.cuts, patch.cuts, (c) => c.id),
-  };
-}
 
 /** `now` stamps a run's report, so its clock can tick on locally until the next one. */
 export function reduceEvent(state: ChaosState, event: ChaosEvent, now = Date.now()): Reduction {
