@@ -126,14 +126,14 @@ export class ChangeRunner {
         return await this.attempt(s, req, lock);
       } finally {
         await lock?.release();
-        await s.refresh({ kind: 'operation' }).catch(() => {});
+        await s.freshRead({ kind: 'operation' }).catch(() => {});
       }
     });
   }
 
   /** Plans from what the host holds now; intents first, then (after protection) the bindings. */
   private async plan(s: HostSession, req: ChangeRequest): Promise<Planned> {
-    await s.refresh({ kind: 'operation' });
+    await s.freshRead({ kind: 'operation' });
     const parsed = s.parsed;
     if (!parsed) throw engineError('not-connected', `${s.profile.label} has not been read`);
     const now = new Date();
@@ -313,7 +313,7 @@ export class ChangeRunner {
       }
       // After protection's interface updates, the bindings are planned from the host as it now is.
       if (planned.prepared && index === planned.prepEnd - 1) {
-        await s.refresh({ kind: 'operation' });
+        await s.freshRead({ kind: 'operation' });
         const parsed = s.parsed as ParsedHost;
         const again = planCuts(snapshotOf(parsed), wantedCuts(intentsOf(parsed), new Date()));
         ops = [...ops.slice(0, index + 1), ...again.operations];
@@ -357,7 +357,7 @@ export class ChangeRunner {
       for (const op of [...done].reverse())
         if (op.kind === 'set-intent' || op.kind === 'remove-intent' || op.kind === 'update-device')
           await undo(inverseOperation(op));
-      await s.refresh({ kind: 'operation' });
+      await s.freshRead({ kind: 'operation' });
       const parsed = s.parsed as ParsedHost;
       const back = planCuts(snapshotOf(parsed), wantedCuts(intentsOf(parsed), new Date()));
       for (const op of back.operations) await undo(op);

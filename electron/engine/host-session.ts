@@ -199,6 +199,19 @@ export class HostSession {
   refresh(why: RefreshReason): Promise<void> {
     const conn = this.conn;
     if (this.refreshing && this.refreshing.conn === conn) return this.refreshing.done;
+    return this.startRefresh(why, conn);
+  }
+
+  /**
+   * A read that begins now: a change, under the host's lock, must not plan on a read that began
+   * before it took the lock (a poll or a metadata event's), which may predate the last writer.
+   */
+  async freshRead(why: RefreshReason): Promise<void> {
+    while (this.refreshing) await this.refreshing.done.catch(() => {});
+    return this.startRefresh(why, this.conn);
+  }
+
+  private startRefresh(why: RefreshReason, conn: LibvirtConnection | null): Promise<void> {
     const entry: { conn: LibvirtConnection | null; done: Promise<void> } = {
       conn,
       done: Promise.resolve(),

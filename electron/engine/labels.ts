@@ -67,7 +67,7 @@ export async function writeLabels(s: HostSession, req: LabelsRequest): Promise<G
     for (const key of req.remove) delete labels[key];
     const element = Object.keys(labels).length ? el('labels', labels) : null;
     await setDomainMetadata(lv, { dom, active: dom.id > 0 }, LABELS_NS, element);
-    await s.refresh({ kind: 'operation' });
+    await s.freshRead({ kind: 'operation' });
     return s.inventory?.guests.find((g) => g.id === req.guestId) ?? null;
   });
 }
