@@ -622,7 +622,14 @@ export class ChaosEngine implements Engine {
   private afterRefresh(s: HostSession) {
     if (!this.options.keepPromises || !s.parsed) return;
     const due = this.promises.due(s, s.parsed);
-    if (due) this.promises.schedule(s, due, (why) => this.repair(s, false, false, why));
+    if (due)
+      this.promises.schedule(s, due, async () => {
+        // Every instance sees every change as it happens: read again, and take the host's lock
+        // only if something is still due (usually the change it saw has finished meanwhile).
+        await s.freshRead({ kind: 'poll' });
+        const still = s.parsed ? this.promises.due(s, s.parsed) : null;
+        if (still) await this.repair(s, false, false, still);
+      });
   }
 
   // ---- protection -------------------------------------------------------------------------------
