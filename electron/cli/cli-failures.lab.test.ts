@@ -25,7 +25,7 @@ function cli(args: string[], opts: { uri?: string; onStderr?: (s: string) => voi
     const started = Date.now();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'electron/cli/bin.ts', '-c', opts.uri ?? lab.sshUri, ...args],
+      ['bin/kvm-chaos.js', '-c', opts.uri ?? lab.sshUri, ...args],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

@@ -27,14 +27,10 @@ interface Run {
 /** Runs the CLI; with killAfterStep, kills it (SIGKILL) as soon as it reports that step done. */
 function cli(args: string[], opts: { killAfterStep?: number } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    // One process (no npx wrapper), so a SIGKILL really kills the engine.
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'electron/cli/bin.ts', '-c', lab.sshUri, ...args],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    // One process (no npx wrapper), so a SIGKILL really kills the engine; the bundle users run.
+    const child = spawn(process.execPath, ['bin/kvm-chaos.js', '-c', lab.sshUri, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b));
