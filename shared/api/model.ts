@@ -386,16 +386,21 @@ export const HostInventory = z.object({
 });
 export type HostInventory = z.infer<typeof HostInventory>;
 
+/** `order`, when given, is every key of the collection in its new order (libvirt lists in hash
+ * order, so a new filter or binding may land anywhere). */
+const keyedChange = <I extends z.ZodTypeAny, K extends z.ZodTypeAny>(item: I, key: K) =>
+  z.object({ upsert: z.array(item), remove: z.array(key), order: z.array(key).optional() });
+
 /**
  * Upserts replace whole items by key (id, or portdev for bindings, name for filters) in place;
  * new keys are appended. Applied by shared/inventory/patch.ts on both sides.
  */
 export const InventoryPatch = z.object({
-  segments: z.object({ upsert: z.array(Segment), remove: z.array(SegmentId) }).optional(),
-  guests: z.object({ upsert: z.array(Guest), remove: z.array(GuestId) }).optional(),
-  bindings: z.object({ upsert: z.array(Binding), remove: z.array(z.string()) }).optional(),
-  filters: z.object({ upsert: z.array(FilterSummary), remove: z.array(z.string()) }).optional(),
-  cuts: z.object({ upsert: z.array(ActiveCut), remove: z.array(CutId) }).optional(),
+  segments: keyedChange(Segment, SegmentId).optional(),
+  guests: keyedChange(Guest, GuestId).optional(),
+  bindings: keyedChange(Binding, z.string()).optional(),
+  filters: keyedChange(FilterSummary, z.string()).optional(),
+  cuts: keyedChange(ActiveCut, CutId).optional(),
   /** Replaced whole when given (a short list, recomputed at every read). */
   interruptions: z.array(Interruption).optional(),
   hostname: z.string().optional(),

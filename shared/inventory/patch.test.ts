@@ -54,9 +54,16 @@ describe('inventory patches', () => {
     expect(patch.segments).toBeUndefined();
   });
 
-  it('an order a patch cannot reach (an item moved) asks for the whole inventory', () => {
-    const after = next(before, { guests: [...before.guests].reverse() });
-    expect(inventoryDelta(before, after)).toEqual({ kind: 'reordered' });
+  it('a new order (libvirt lists in hash order) travels as the keys in order', () => {
+    const after = next(before, { guests: [labGuest(4), ...[...before.guests].reverse()] });
+    const patch = patchOf(before, after);
+    expect(patch.guests?.order).toEqual(after.guests.map((g) => g.id));
+    expect(patch.guests?.upsert.map((g) => g.name)).toEqual([labGuest(4).name]);
+  });
+
+  it('no order when merging alone gives it', () => {
+    const after = next(before, { guests: [...before.guests, labGuest(4)] });
+    expect(patchOf(before, after).guests?.order).toBeUndefined();
   });
 
   it('collections the patch does not name keep their identity', () => {

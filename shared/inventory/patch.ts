@@ -1,10 +1,10 @@
 // Inventory patches: what changed between two revisions of a host's inventory, by key, and the
-// one way to apply one. The engine sends a patch instead of the whole inventory when applying it
-// to the previous revision gives exactly the new one (order included); clients apply it with the
-// same function, so both sides agree by construction.
+// one way to apply one. Applying the patch of two revisions to the first gives exactly the second,
+// order included; clients apply it with the same function, so both sides agree by construction.
 import type { HostInventory, InventoryPatch } from '../api/model';
 
-type Keyed<T> = { upsert: T[]; remove: string[] };
+/** `order`: every key in its new place, only when merging alone would not give it. */
+type Keyed<T> = { upsert: T[]; remove: string[]; order?: string[] };
 
 /** The collections a patch names, each with the key its items are replaced by. */
 const COLLECTIONS = {
@@ -24,7 +24,13 @@ function merge<T>(items: T[], change: Keyed<T> | undefined, key: (item: T) => st
     .filter((item) => !removed.has(key(item)))
     .map((item) => replaced.get(key(item)) ?? item);
   const present = new Set(kept.map(key));
-  return [...kept, ...change.upsert.filter((item) => !present.has(key(item)))];
+  const merged = [...kept, ...change.upsert.filter((item) => !present.has(key(item)))];
+  if (!change.order) return merged;
+  const byKey = new Map(merged.map((item) => [key(item), item]));
+  return change.order.flatMap((k) => {
+    const item = byKey.get(k);
+    return item === undefined ? [] : [item];
+  });
 }
 
 /** An inventory with a patch applied; every collection not named by the patch keeps its identity. */
@@ -51,43 +57,35 @@ function diff<T>(
   before: readonly T[],
   after: readonly T[],
   key: (item: T) => string,
-): { change: Keyed<T> | undefined; ordered: boolean } {
+): Keyed<T> | undefined {
   const old = new Map(before.map((item) => [key(item), JSON.stringify(item)]));
   const upsert = after.filter((item) => old.get(key(item)) !== JSON.stringify(item));
-  const kept = new Set(after.map(key));
-  const remove = before.map(key).filter((k) => !kept.has(k));
-  // merge() keeps the survivors' order and appends new items: is that the new order?
-  const survivors = before.map(key).filter((k) => kept.has(k));
-  const added = after.map(key).filter((k) => !old.has(k));
   const order = after.map(key);
-  const ordered = [...survivors, ...added].every((k, i) => k === order[i]);
-  return {
-    change: upsert.length || remove.length ? { upsert, remove } : undefined,
-    ordered,
-  };
+  const kept = new Set(order);
+  const remove = before.map(key).filter((k) => !kept.has(k));
+  // merge() keeps the survivors' order and appends new items; libvirt lists in hash order, so a
+  // new filter or binding can land anywhere: then the new order travels too.
+  const merged = [
+    ...before.map(key).filter((k) => kept.has(k)),
+    ...order.filter((k) => !old.has(k)),
+  ];
+  const reordered = merged.some((k, i) => k !== order[i]);
+  if (!upsert.length && !remove.length && !reordered) return undefined;
+  return reordered ? { upsert, remove, order } : { upsert, remove };
 }
 
-export type InventoryDelta =
-  | { kind: 'same' }
-  | { kind: 'patch'; patch: InventoryPatch }
-  /** The new order cannot be reached by a patch (an item moved): send the whole inventory. */
-  | { kind: 'reordered' };
+export type InventoryDelta = { kind: 'same' } | { kind: 'patch'; patch: InventoryPatch };
 
-/**
- * What changed from `before` to `after`, revision aside. readAt alone is no change (`same`); with
- * any other change the patch carries it, so the patched inventory equals `after` exactly.
- */
 export function inventoryDelta(before: HostInventory, after: HostInventory): InventoryDelta {
   const patch: InventoryPatch = {};
   const changes = patch as Record<Collection, Keyed<unknown> | undefined>;
   let changed = false;
   for (const name of Object.keys(COLLECTIONS) as Collection[]) {
-    const { change, ordered } = diff<unknown>(
+    const change = diff<unknown>(
       before[name],
       after[name],
       COLLECTIONS[name] as (item: unknown) => string,
     );
-    if (!ordered) return { kind: 'reordered' };
     if (change) {
       changes[name] = change;
       changed = true;
