@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import {
-  type ActiveCut,
   type ApplyRequest,
   type ApplyResult,
   ChaosApiError,
@@ -20,6 +19,7 @@ import {
   type Result,
   unwrap,
 } from '../../shared/api';
+import { ScenarioError, sharedInterfaces as sharedSegmentInterfaces } from '../../shared/scenario';
 import { createEngine } from '../engine';
 import { memoryProfiles } from '../engine/profiles';
 import type { Engine } from '../engine/types';
@@ -183,31 +183,19 @@ function findGuest(inv: HostInventory, name: string): Guest {
   return g;
 }
 
-/** The interfaces of two guests that share a segment; a cut needs exactly one such pair. */
+/** The interfaces of two guests that share a segment (shared/scenario's rule), as a usage error. */
 function sharedInterfaces(
   a: Guest,
   b: Guest,
   segment?: string,
 ): [CutRequest['from'], CutRequest['to']] {
-  const pairs = a.interfaces.flatMap((x) =>
-    b.interfaces
-      .filter((y) => x.segmentId !== null && x.segmentId === y.segmentId)
-      .filter((y) => segment === undefined || y.segmentId?.endsWith(`:${segment}`))
-      .map((y) => [x, y] as const),
-  );
-  if (pairs.length === 0)
-    throw new UsageError(
-      `${a.name} and ${b.name} share no segment${segment ? ` named ${segment}` : ''}: nothing to cut`,
-    );
-  if (pairs.length > 1)
-    throw new UsageError(
-      `${a.name} and ${b.name} share several segments (${pairs.map(([x]) => x.segmentId?.split(':').pop()).join(', ')}): pick one with --segment`,
-    );
-  const [x, y] = pairs[0] as (typeof pairs)[number];
-  return [
-    { guestId: a.id, mac: x.mac },
-    { guestId: b.id, mac: y.mac },
-  ];
+  try {
+    return sharedSegmentInterfaces(a, b, segment);
+  } catch (e) {
+    if (e instanceof ScenarioError)
+      throw new UsageError(e.problems.map((p) => p.message).join('; '));
+    throw e;
+  }
 }
 
 function scopeOf(o: { scope: string; port?: number }): CutScope {
