@@ -5,6 +5,7 @@ import {
   selectHosts,
   selectKnifeActive,
   selectLoaded,
+  selectProjector,
   selectTheme,
   selectTransport,
 } from './store/selectors';
@@ -26,14 +27,20 @@ export function App() {
   const loaded = useChaos(selectLoaded);
   const hosts = useChaos(selectHosts);
   const knife = useChaos(selectKnifeActive);
+  const projector = useChaos(selectProjector);
   useShortcuts(store, transport);
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // On the root, so everything inherits the projector's sizes and colours (styles.css).
+  useEffect(() => {
+    if (projector) document.documentElement.dataset.projector = 'on';
+    else delete document.documentElement.dataset.projector;
+  }, [projector]);
 
   const engineDown = state !== 'open' && !loaded;
   return (
-    <div className={`app ${knife ? 'app--knife' : ''}`}>
+    <div className={`app ${knife ? 'app--knife' : ''} ${projector ? 'app--projector' : ''}`}>
       <Toolbar />
       <main className="stage">
         {engineDown ? (
@@ -53,7 +60,7 @@ export function App() {
         <PartitionBar />
         <Notices />
       </main>
-      <SidePanel />
+      {!projector && <SidePanel />}
       <StatusBar />
       <HostKeyDialog />
       <PassphraseDialog />

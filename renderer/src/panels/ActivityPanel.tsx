@@ -1,6 +1,7 @@
 import { ChevronDown, ChevronRight, Download } from 'lucide-react';
 import { useState } from 'react';
 import type { ActivityEntry, ExportFormat } from '../../../shared/api';
+import { activityInWords } from '../store/plain-words';
 import { selectActivity } from '../store/selectors';
 import { useChaos, useChaosStore } from '../ui/store-context';
 
@@ -41,7 +42,9 @@ function Entry({ entry }: { entry: ActivityEntry }) {
         <Chevron size={16} aria-hidden />
         <time className="mono">{time.format(entry.at)}</time>
         <span className="activity__kind">{entry.kind}</span>
-        <span className="activity__summary">{entry.summary}</span>
+        <span className="activity__summary" title={entry.summary}>
+          {activityInWords(entry.summary)}
+        </span>
         <span className={`outcome outcome--${entry.outcome}`}>{entry.outcome}</span>
       </button>
       {entry.error && (

@@ -158,6 +158,19 @@ function Row({ row, open, related }: { row: PortRow; open: boolean; related: boo
       {row.interruptions.map((x) => (
         <InterruptionNote key={x.kind} hostId={row.hostId} interruption={x} />
       ))}
+      {open && !row.binding && (
+        <div className="port-row__detail" data-testid="no-binding">
+          <p>
+            <strong>No filter: all traffic passes.</strong> libvirt holds no nwfilter binding for{' '}
+            <span className="mono">{row.portdev}</span>, so no rule checks or drops anything on this
+            port: no cut, no spoof protection.
+          </p>
+          <p className="muted">
+            A cut or a protection preset creates a binding here; healing the last cut removes it
+            again.
+          </p>
+        </div>
+      )}
       {open && row.binding && (
         <div className="port-row__detail">
           <h4>Rules</h4>

@@ -12,9 +12,11 @@ import type {
   OperationKind,
   OwnershipClass,
   Parsed,
+  PartitionRequest,
   PassphrasePrompt,
   Preset,
 } from '../../../shared/api';
+import type { PartitionChoice } from '../graph/actions';
 import type { XY } from '../graph/layout';
 import { initialScenarioState, type ScenarioState } from './scenario-state';
 
@@ -23,11 +25,28 @@ import { initialScenarioState, type ScenarioState } from './scenario-state';
 
 export type TransportState = 'connecting' | 'open' | 'closed';
 
+export type NoticeTone = 'info' | 'success' | 'error';
+
 export type Notice = {
   id: number;
-  tone: 'info' | 'success' | 'error';
+  tone: NoticeTone;
   message: string;
   hint?: string | undefined;
+  /** How many times the same words were said while this notice was shown. */
+  count: number;
+  /** When it goes by itself (ms since the epoch); null: it stays until dismissed. */
+  expiresAt: number | null;
+};
+
+/**
+ * A topology shown on the graph before it is applied: the request as it will be sent, and the
+ * side each guest will fall on (guests of the request only; the others stay as they are).
+ */
+export type PartitionPreview = {
+  choice: PartitionChoice;
+  request: PartitionRequest;
+  /** Guest id -> side index (0, 1, ...): guests on one side still reach each other. */
+  sides: ReadonlyMap<GuestId, number>;
 };
 
 /** One apply as its apply.progress events describe it. */
@@ -108,6 +127,12 @@ export type ChaosState = {
   inspectorQuery: string;
   inspectorClasses: OwnershipClass[];
   theme: Theme;
+  /** Large type and badges, high contrast, no side panel: for a room watching a screen. */
+  projector: boolean;
+  /** The topology waiting for Apply or Cancel, if any. */
+  partitionPreview: PartitionPreview | null;
+  /** Guest id -> the side it falls on in the previewed topology (guest nodes read it). */
+  previewSides: ReadonlyMap<GuestId, number>;
   /** Node positions the user dragged, per host; kept in localStorage. */
   dragged: Record<string, Record<string, XY>>;
   notices: Notice[];
@@ -142,6 +167,9 @@ export const initialState: ChaosState = {
   inspectorQuery: '',
   inspectorClasses: ['ours', 'protection', 'foreign'],
   theme: 'dark',
+  projector: false,
+  partitionPreview: null,
+  previewSides: new Map(),
   dragged: {},
   notices: [],
   ...initialScenarioState,
@@ -149,4 +177,3 @@ export const initialState: ChaosState = {
 
 /** Keep this many activity entries in memory; the engine keeps the full log. */
 export const ACTIVITY_LIMIT = 500;
-export const NOTICE_LIMIT = 4;

@@ -1,13 +1,7 @@
 import type { HostId, PartitionRequest, PlannedStep, RunStatus } from '../../../shared/api';
-import {
-  bridge,
-  complete,
-  halves,
-  majoritiesRing,
-  majorityMinority,
-} from '../../../shared/chaos/topology';
 import type { GraphModel } from '../graph/model';
 import type { ChaosState } from './initial-state';
+import { partitionGrudge } from './partition-sides';
 import type { RunView } from './scenario-state';
 import { isLive } from './scenarios';
 import { selectGraphModel } from './selectors';
@@ -37,16 +31,7 @@ function partitionPairs(p: PartitionRequest): Array<[string, string]> {
   // Isolate cuts a guest from every other on its segments: its links, drawn by the caller.
   if (p.topology === 'isolate') return [];
   try {
-    const grudge =
-      p.topology === 'groups'
-        ? complete(p.groups)
-        : p.topology === 'halves'
-          ? halves(p.guestIds)
-          : p.topology === 'majority-minority'
-            ? majorityMinority(p.guestIds, p.guestIds.slice(Math.floor(p.guestIds.length / 2) + 1))
-            : p.topology === 'majorities-ring'
-              ? majoritiesRing(p.guestIds)
-              : bridge(p.guestIds);
+    const grudge = partitionGrudge(p);
     const pairs: Array<[string, string]> = [];
     for (const [node, dropped] of grudge) for (const d of dropped) pairs.push([node, d]);
     return pairs;

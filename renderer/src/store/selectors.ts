@@ -66,6 +66,11 @@ export const selectInspectorClasses = (s: ChaosState) => s.inspectorClasses;
 export const selectTheme = (s: ChaosState) => s.theme;
 export const selectDragged = (s: ChaosState) => s.dragged;
 export const selectNotices = (s: ChaosState) => s.notices;
+export const selectProjector = (s: ChaosState) => s.projector;
+export const selectPartitionPreview = (s: ChaosState) => s.partitionPreview;
+export const selectPreviewSides = (s: ChaosState) => s.previewSides;
+/** The newest entry of the activity log (the engine's and the UI's refusals), if any. */
+export const selectLastActivity = (s: ChaosState) => s.activity[0] ?? null;
 
 export const selectLatestApply = (s: ChaosState) =>
   s.latestApplyId ? (s.applies[s.latestApplyId] ?? null) : null;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type ApplyResult, fail, ok } from '../../../shared/api';
 import {
   type EngineAnswers,
@@ -99,7 +99,7 @@ describe('store', () => {
       durationSeconds: 30,
     });
     expect(store.getState().notices.at(-1)?.message).toBe(
-      'Cut 1 link: 0 libvirt operations on 1 port; heals itself in 30 s.',
+      'Cut lab-node1 from lab-node2 (UDP to port 53 only): 0 libvirt operations on 1 port; heals itself in 30 s.',
     );
   });
 
@@ -192,6 +192,70 @@ describe('store', () => {
     });
   });
 
+  it('previews a topology: each guest coloured by its side, nothing sent until apply', async () => {
+    const engine = labEngine();
+    const store = await started(engine);
+    const [g1, g2, g3] = [1, 2, 3].map((n) => labGuest(n).id);
+    store.getState().selectGuests([g1 as never]);
+    store.getState().previewPartition('halves');
+    expect(engine.calls.some((c) => c.name === 'chaos.apply')).toBe(false);
+    expect(Object.fromEntries(store.getState().previewSides)).toEqual({
+      [g1 as string]: 0,
+      [g2 as string]: 1,
+      [g3 as string]: 1,
+    });
+    store.getState().cancelPreview();
+    expect(store.getState().previewSides.size).toBe(0);
+    expect(store.getState().partitionPreview).toBeNull();
+
+    store.getState().previewPartition('bridge');
+    expect(new Set(store.getState().previewSides.values()).size).toBe(3);
+    // Another selection drops the preview: it showed the sides of the one before.
+    store.getState().selectGuests([g2 as never]);
+    expect(store.getState().partitionPreview).toBeNull();
+
+    store.getState().previewPartition('majority-minority');
+    await store.getState().applyPreview();
+    expect(engine.calls.filter((c) => c.name === 'chaos.apply').map((c) => c.params)).toEqual([
+      { partition: { topology: 'majority-minority', guestIds: [g1, g2, g3] } },
+    ]);
+    expect(store.getState().previewSides.size).toBe(0);
+  });
+
+  it('remembers projector mode across reloads', async () => {
+    const storage = memoryStorage();
+    const store = await started(labEngine(), storage);
+    expect(store.getState().projector).toBe(false);
+    store.getState().setProjector(true);
+    expect((await started(labEngine(), storage)).getState().projector).toBe(true);
+    store.getState().setProjector(false);
+    expect((await started(labEngine(), storage)).getState().projector).toBe(false);
+  });
+
+  it('a success notice goes by itself on the store clock; an error stays', () => {
+    vi.useFakeTimers();
+    try {
+      let clock = 1_000;
+      const store = createChaosStore(labEngine().api, { now: () => clock });
+      store.getState().notify('success', 'done');
+      store.getState().notify('error', 'broken');
+      store.getState().notify('error', 'broken');
+      expect(store.getState().notices.map((n) => [n.message, n.count])).toEqual([
+        ['done', 1],
+        ['broken', 2],
+      ]);
+      clock += 3_000;
+      vi.advanceTimersByTime(3_000);
+      expect(store.getState().notices).toHaveLength(2);
+      clock += 60_000;
+      vi.advanceTimersByTime(60_000);
+      expect(store.getState().notices.map((n) => n.message)).toEqual(['broken']);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('never reads a wrong duration as "no limit": the stroke and the partition are refused and logged', async () => {
     const engine = labEngine();
     const store = await started(engine);
@@ -214,7 +278,7 @@ describe('store', () => {
       [
         'apply',
         'refused',
-        'Cut 1 link: refused by the UI, nothing sent',
+        'Cut lab-node1 from lab-node2: refused by the UI, nothing sent',
         { code: 'invalid-request', message: problem },
       ],
     ]);
@@ -309,7 +373,11 @@ describe('store', () => {
       const done = store.getState().cutMarked([{ id: l12, direction: 'forward' }], false);
       await flush();
       const prompt = store.getState().consentPrompts[0];
-      expect(prompt).toMatchObject({ label: 'Cut 1 link', kind: 'apply', ports: ['vnet1'] });
+      expect(prompt).toMatchObject({
+        label: 'Cut lab-node1 from lab-node2',
+        kind: 'apply',
+        ports: ['vnet1'],
+      });
       expect(prompt?.message).toMatch(/^vnet1 would have no rules/);
       // While the user decides, the link stays in progress and nothing else is sent.
       expect(selectPendingLinkIds(store.getState()).has(l12)).toBe(true);
@@ -323,7 +391,7 @@ describe('store', () => {
       expect(store.getState().consentPrompts).toEqual([]);
       expect(selectPendingLinkIds(store.getState()).size).toBe(0);
       expect(store.getState().notices.at(-1)?.message).toBe(
-        'Cut 1 link: 0 libvirt operations on 1 port; heals itself in 60 s.',
+        'Cut lab-node1 from lab-node2: 0 libvirt operations on 1 port; heals itself in 60 s.',
       );
     });
 

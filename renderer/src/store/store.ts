@@ -21,21 +21,25 @@ import {
   readPort,
   type Unsubscribe,
 } from '../../../shared/api';
+import { scopeWords } from '../../../shared/chaos/cut';
 import { cutsForMarks, type LinkMark, type PartitionChoice, partitionFor } from '../graph/actions';
 import type { XY } from '../graph/layout';
+import type { GraphModel } from '../graph/model';
 import { portsNamedIn } from './consent';
 import {
   ACTIVITY_LIMIT,
   type ChaosState,
   initialState,
   type KnifeMarkView,
-  NOTICE_LIMIT,
   type Notice,
   type PanelTab,
   type Theme,
   type Tool,
   type TransportState,
 } from './initial-state';
+import { addNotice, expireNotices, nextExpiry } from './notices';
+import { partitionGrudge, sidesOf } from './partition-sides';
+import { cutsInWords, type NamedCut, sentence } from './plain-words';
 import { reduceEvent } from './reducers';
 import {
   createScenarioActions,
@@ -83,6 +87,10 @@ export type ChaosActions = {
   answerConsent(id: number, allow: boolean): void;
   undo(): Promise<void>;
   partition(choice: PartitionChoice): Promise<void>;
+  /** Colours each guest by the side the topology puts it on; nothing is sent until apply. */
+  previewPartition(choice: PartitionChoice): void;
+  applyPreview(): Promise<void>;
+  cancelPreview(): void;
   setProtection(
     guestId: GuestId,
     mac: string,
@@ -97,6 +105,7 @@ export type ChaosActions = {
   setInspectorQuery(query: string): void;
   toggleInspectorClass(value: OwnershipClass): void;
   setTheme(theme: Theme): void;
+  setProjector(on: boolean): void;
 
   addHost(uri: string, auth: HostAuth, label?: string): Promise<boolean>;
   removeHost(hostId: HostId): Promise<void>;
@@ -122,11 +131,14 @@ export type StoreEnvironment = {
 };
 
 const THEME_KEY = 'kvm-chaos:theme';
+const PROJECTOR_KEY = 'kvm-chaos:projector';
+const NO_PREVIEW = { partitionPreview: null, previewSides: new Map() } as const;
 const positionsKey = (hostId: string) => `kvm-chaos:positions:${hostId}`;
 
 export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): ChaosStore {
   const { storage, now = Date.now } = env;
   let nextNotice = 1;
+  let noticeTimer: ReturnType<typeof setTimeout> | undefined;
   let nextPending = 1;
   let nextRefusal = 1;
   let nextConsent = 1;
@@ -134,10 +146,23 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
   const answers = new Map<number, (allow: boolean) => void>();
 
   const store = createStore<ChaosState & ChaosActions>()((set, get) => {
-    const notify = (tone: Notice['tone'], message: string, hint?: string) =>
-      set((s) => ({
-        notices: [...s.notices, { id: nextNotice++, tone, message, hint }].slice(-NOTICE_LIMIT),
-      }));
+    /** One timer for the notice that goes first; it sets itself again for the next one. */
+    const scheduleExpiry = () => {
+      clearTimeout(noticeTimer);
+      const at = nextExpiry(get().notices);
+      if (at === null) return;
+      noticeTimer = setTimeout(
+        () => {
+          set((s) => ({ notices: expireNotices(s.notices, now()) }));
+          scheduleExpiry();
+        },
+        Math.max(50, at - now()),
+      );
+    };
+    const notify = (tone: Notice['tone'], message: string, hint?: string) => {
+      set((s) => ({ notices: addNotice(s.notices, { tone, message, hint }, nextNotice++, now()) }));
+      scheduleExpiry();
+    };
     const report = (error: ApiError) => notify('error', error.message, error.hint);
 
     /** Something not done, kept in the activity log with the reason. */
@@ -260,6 +285,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
     return {
       ...initialState,
       theme: savedTheme === 'light' || savedTheme === 'dark' ? savedTheme : initialState.theme,
+      projector: storage?.getItem(PROJECTOR_KEY) === 'on',
 
       start() {
         const unsubscribe = api.subscribe((event) => {
@@ -357,13 +383,24 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         const problems = [selectPortProblem(get()), selectDurationProblem(get())].filter(
           (p): p is string => p !== null,
         );
+        const model = selectGraphModel(get());
         if (!scope.ok || problems.length)
-          return refuse('apply', `Cut ${plural(marks.length, 'link')}`, problems);
-        const { cuts, refused } = cutsForMarks(selectGraphModel(get()), marks, oneWay, scope.value);
+          return refuse('apply', sentence(markedInWords(model, marks)), problems);
+        const { cuts, refused } = cutsForMarks(model, marks, oneWay, scope.value);
         if (refused.length)
           notify('info', `Left alone: ${refused.map((r) => r.reason).join('; ')}`);
         if (cuts.length === 0) return;
-        const label = `Cut ${plural(cuts.length, 'link')}${oneWay ? ' one way' : ''}`;
+        const name = guestNames(model);
+        const label = sentence(
+          cutsInWords(
+            cuts.map((c) => ({
+              from: name(c.from.guestId),
+              to: name(c.to.guestId),
+              oneWay: c.direction === 'one-way',
+              scope: scopeWords(c.scope),
+            })),
+          ),
+        );
         await apply(
           label,
           marks.map((m) => m.id),
@@ -372,10 +409,13 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async healLink(linkId) {
-        const link = selectGraphModel(get()).links.find((l) => l.id === linkId);
+        const model = selectGraphModel(get());
+        const link = model.links.find((l) => l.id === linkId);
         const [first, ...rest] = link?.cuts.map((c) => c.id) ?? [];
-        if (!first) return;
-        await heal('Heal link', [linkId], { cutIds: [first, ...rest] });
+        if (!link || !first) return;
+        const name = guestNames(model);
+        const label = `Heal ${name(link.a.guestId)} – ${name(link.b.guestId)}`;
+        await heal(label, [linkId], { cutIds: [first, ...rest] });
       },
 
       async healAll() {
@@ -391,7 +431,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
             (l) => l.cuts.length && (l.a.guestId === guestId || l.b.guestId === guestId),
           )
           .map((l) => l.id);
-        await heal('Heal guest', linkIds, { guestId });
+        await heal(`Heal ${guestNames(selectGraphModel(get()))(guestId)}`, linkIds, { guestId });
       },
 
       async healCut(cutId) {
@@ -438,6 +478,33 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         await apply(`Partition (${choice})`, [], { partition: outcome.request });
       },
 
+      previewPartition(choice) {
+        const model = selectGraphModel(get());
+        const selected = get().selectedGuestIds;
+        const outcome = partitionFor(model, selected, choice);
+        if ('error' in outcome) return notify('error', outcome.error);
+        const segmentId = model.guests.find((g) => g.id === selected[0])?.segmentId;
+        const segment = model.segments.find((s) => s.id === segmentId)?.memberIds ?? [];
+        try {
+          const sides = sidesOf(partitionGrudge(outcome.request, segment), segment);
+          set({
+            partitionPreview: { choice, request: outcome.request, sides },
+            previewSides: sides,
+          });
+        } catch (e) {
+          notify('error', `Partition (${choice}): ${(e as Error).message}`);
+        }
+      },
+      async applyPreview() {
+        const preview = get().partitionPreview;
+        if (!preview) return;
+        set(NO_PREVIEW);
+        await apply(`Partition (${preview.choice})`, [], { partition: preview.request });
+      },
+      cancelPreview() {
+        if (get().partitionPreview) set(NO_PREVIEW);
+      },
+
       async setProtection(guestId, mac, presetId, parameters) {
         const [at, before] = [now(), get()];
         const result = await change(`Protect (${presetId})`, 'protect', [], (consent) =>
@@ -461,8 +528,9 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       selectGuests(ids, mode = 'replace') {
+        // A preview is of the selection it was made from.
         if (mode === 'replace') {
-          set({ selectedGuestIds: [...ids], selectedPort: null });
+          set({ selectedGuestIds: [...ids], selectedPort: null, ...NO_PREVIEW });
           return;
         }
         const current = new Set(get().selectedGuestIds);
@@ -470,7 +538,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
           if (current.has(id)) current.delete(id);
           else current.add(id);
         }
-        set({ selectedGuestIds: [...current], selectedPort: null });
+        set({ selectedGuestIds: [...current], selectedPort: null, ...NO_PREVIEW });
       },
       selectPort(selectedPort) {
         if (!selectedPort) return set({ selectedPort: null });
@@ -500,6 +568,10 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       setTheme(theme) {
         storage?.setItem(THEME_KEY, theme);
         set({ theme });
+      },
+      setProjector(projector) {
+        storage?.setItem(PROJECTOR_KEY, projector ? 'on' : 'off');
+        set({ projector });
       },
 
       async addHost(uri, auth, label) {
@@ -560,6 +632,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       notify,
       dismissNotice(id) {
         set((s) => ({ notices: s.notices.filter((n) => n.id !== id) }));
+        scheduleExpiry();
       },
       ...scenarios.actions,
     };
@@ -569,6 +642,34 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Guest names by id, the id itself for a guest no inventory knows. */
+function guestNames(model: GraphModel): (id: string) => string {
+  const names = new Map<string, string>(model.guests.map((g) => [g.id, g.guest.name]));
+  return (id) => names.get(id) ?? id;
+}
+
+/** What marked links would cut, before any scope is known: their two guests. */
+function markedInWords(model: GraphModel, marks: readonly LinkMark[]): string {
+  const name = guestNames(model);
+  const cuts: NamedCut[] = marks.flatMap((m) => {
+    const link = model.links.find((l) => l.id === m.id);
+    if (link)
+      return [
+        {
+          from: name(link.a.guestId),
+          to: name(link.b.guestId),
+          oneWay: false,
+          scope: 'all traffic',
+        },
+      ];
+    const spoke = model.spokes.find((s) => s.id === m.id);
+    return spoke
+      ? [{ from: name(spoke.guestId), to: 'its segment', oneWay: false, scope: 'all traffic' }]
+      : [];
+  });
+  return cutsInWords(cuts);
 }
 
 function describeApply(label: string, result: ApplyResult, duration: number | null): string {

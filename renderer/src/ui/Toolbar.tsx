@@ -3,6 +3,7 @@ import {
   Bandage,
   Moon,
   MousePointer2,
+  Presentation,
   Scissors,
   Sun,
   Timer,
@@ -16,6 +17,7 @@ import {
   selectOneWay,
   selectPortField,
   selectPortProblem,
+  selectProjector,
   selectScopeKind,
   selectTheme,
   selectTool,
@@ -112,6 +114,7 @@ export function Toolbar() {
   const tool = useChaos(selectTool);
   const oneWay = useChaos(selectOneWay);
   const theme = useChaos(selectTheme);
+  const projector = useChaos(selectProjector);
   const hasCuts = useChaos(selectHasCuts);
   const portProblem = useChaos(selectPortProblem);
   const durationProblem = useChaos(selectDurationProblem);
@@ -177,6 +180,17 @@ export function Toolbar() {
         onClick={() => void store.getState().healAll()}
       >
         <Bandage size={18} aria-hidden /> Heal all
+      </button>
+      <button
+        type="button"
+        aria-pressed={projector}
+        className={`toggle button--icon ${projector ? 'is-on' : ''}`}
+        aria-label="Projector mode"
+        title="Projector mode: large type, high contrast, no side panel (P)"
+        data-testid="projector"
+        onClick={() => store.getState().setProjector(!projector)}
+      >
+        <Presentation size={18} aria-hidden />
       </button>
       <button
         type="button"

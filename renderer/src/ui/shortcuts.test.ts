@@ -8,12 +8,14 @@ const key = (
   commandFor({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
 
 describe('shortcuts', () => {
-  it('maps the app keys: K knife, V select, H heal all, I inspector', () => {
+  it('maps the app keys: K knife, V select, H heal all, I inspector, P projector', () => {
     expect(key('k')).toBe('tool.knife');
     expect(key('K', { shiftKey: true })).toBe('tool.knife');
     expect(key('v')).toBe('tool.select');
     expect(key('h')).toBe('chaos.healAll');
     expect(key('i')).toBe('inspector.toggle');
+    expect(key('p')).toBe('view.projector');
+    expect(key('p', { ctrlKey: true })).toBeNull();
   });
 
   it('undo with Ctrl or Cmd+Z; the native menu’s Ctrl/Cmd+Shift+H heals all too', () => {

@@ -11,7 +11,8 @@ export type Command =
   | 'chaos.healAll'
   | 'chaos.undo'
   | 'inspector.toggle'
-  | 'inventory.reload';
+  | 'inventory.reload'
+  | 'view.projector';
 
 export function runCommand(store: ChaosStore, command: string): void {
   const s = store.getState();
@@ -34,6 +35,9 @@ export function runCommand(store: ChaosStore, command: string): void {
     case 'inventory.reload':
       for (const host of s.hosts) void s.refreshInventory(host.id);
       break;
+    case 'view.projector':
+      s.setProjector(!s.projector);
+      break;
   }
 }
 
@@ -51,6 +55,7 @@ export function commandFor(
   if (key === 'v') return 'tool.select';
   if (key === 'h') return 'chaos.healAll';
   if (key === 'i') return 'inspector.toggle';
+  if (key === 'p') return 'view.projector';
   return null;
 }
 
@@ -66,6 +71,8 @@ export function useShortcuts(store: ChaosStore, transport: Transport): void {
       if (typing(e.target)) return;
       if (e.key === 'Shift') store.getState().holdKnife(true);
       if (e.key === 'Escape') {
+        // A previewed topology is let go first; the selection it was made from stays.
+        if (store.getState().partitionPreview) return store.getState().cancelPreview();
         store.getState().selectGuests([]);
         if (store.getState().tool === 'knife') store.getState().setTool('select');
         return;
