@@ -55,6 +55,7 @@ import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
 import { ScenarioRuns } from './scenario/runs';
+import { TrafficWatch } from './traffic/watch';
 import type { Engine, EngineOptions, HostProfile } from './types';
 
 function ok<T>(value: T): Result<T> {
@@ -97,6 +98,8 @@ export class ChaosEngine implements Engine {
   private readonly runner: ChangeRunner;
   private readonly promises = new PromiseKeeper();
   private readonly scenarios: ScenarioRuns;
+  /** Live traffic while a client watches (traffic/watch.ts). */
+  readonly traffic: TrafficWatch;
   /** Changes of this instance still running, per host, by cut key. */
   private readonly inflight = new Map<HostId, Map<string, CutNote>>();
   /** This process as the author of the cuts it makes. */
@@ -116,6 +119,7 @@ export class ChaosEngine implements Engine {
       plannerError,
     });
     this.scenarios = new ScenarioRuns({ api: this, emit });
+    this.traffic = new TrafficWatch({ sessions: () => this.sessions.values(), emit });
   }
 
   async start(): Promise<void> {
@@ -150,6 +154,7 @@ export class ChaosEngine implements Engine {
 
   async close(): Promise<void> {
     await this.scenarios.closeAll();
+    this.traffic.close();
     this.promises.close();
     this.prompts.cancelAll();
     await Promise.all([...this.sessions.values()].map((s) => s.disconnect().catch(() => {})));
@@ -762,6 +767,10 @@ export class ChaosEngine implements Engine {
 
   'scenario.runs'() {
     return this.scenarios.list();
+  }
+
+  'traffic.watch'(params: { seconds: number }) {
+    return Promise.resolve(ok(this.traffic.watch(params.seconds)));
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type ReturnOf,
 } from './procedures';
 import type { KeepaliveOptions } from './rpc';
+import { carryHostCommand } from './transport/host-command';
 import { dialSsh, type SshDialOptions } from './transport/ssh';
 import { dialUnix } from './transport/unix';
 import { type ConnectTarget, parseConnectUri, remoteProxyCommand } from './uri';
@@ -95,13 +96,15 @@ export async function openTarget(
 ): Promise<LibvirtClient> {
   const stream = await (options.dialer ?? dialTarget)(target, options);
   try {
-    return await openClient(stream, {
+    const client = await openClient(stream, {
       name: target.name,
       readOnly: options.readOnly ?? false,
       ...(options.keepalive !== undefined ? { keepalive: options.keepalive } : {}),
       ...(options.callTimeoutMs !== undefined ? { callTimeoutMs: options.callTimeoutMs } : {}),
       ...(options.openTimeoutMs !== undefined ? { openTimeoutMs: options.openTimeoutMs } : {}),
     });
+    carryHostCommand(stream, client);
+    return client;
   } catch (err) {
     const cause = rootCause(err);
     const late = unanswered(cause);

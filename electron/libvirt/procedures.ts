@@ -62,6 +62,21 @@ export const procedures = {
   networkLookupByName: def(46, nonnullString, network),
   connectGetHostname: def(59, none, nonnullString),
   connectSupportsFeature: def(60, int, int),
+  /** A port's running totals (device: its <target dev> or MAC); a tap's are from the guest's side. */
+  domainInterfaceStats: def(
+    65,
+    xdr.struct({ dom: domain, device: nonnullString }),
+    xdr.struct({
+      rxBytes: xdr.hyper(),
+      rxPackets: xdr.hyper(),
+      rxErrs: xdr.hyper(),
+      rxDrop: xdr.hyper(),
+      txBytes: xdr.hyper(),
+      txPackets: xdr.hyper(),
+      txErrs: xdr.hyper(),
+      txDrop: xdr.hyper(),
+    }),
+  ),
   authList: def(66, none, xdr.array(int, REMOTE_AUTH_TYPE_LIST_MAX)),
   authPolkit: def(70, none, int),
   connectGetUri: def(110, none, nonnullString),

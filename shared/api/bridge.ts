@@ -47,6 +47,7 @@ export const BRIDGE_CALL_NAMES = [
   'scenario.start',
   'scenario.control',
   'scenario.runs',
+  'traffic.watch',
 ] as const satisfies readonly CallName[];
 
 type MissingCall = Exclude<CallName, (typeof BRIDGE_CALL_NAMES)[number]>;

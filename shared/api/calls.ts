@@ -20,6 +20,7 @@ import {
   ScenarioPlanRequest,
   ScenarioStartRequest,
 } from './scenario';
+import { TrafficWatchRequest } from './traffic';
 import {
   ApplyId,
   CutId,
@@ -202,6 +203,8 @@ export const calls = {
   'scenario.control': { params: RunControl, value: RunStatus },
   /** The runs of this engine, newest first (ended ones too, while the engine lives). */
   'scenario.runs': { params: Empty, value: z.array(RunStatus) },
+  /** Samples every connected host's traffic until `seconds` from now (traffic.sample events). */
+  'traffic.watch': { params: TrafficWatchRequest, value: z.object({ until: z.number() }) },
 } as const satisfies Record<string, { params: z.ZodType; value: z.ZodType }>;
 
 export type Calls = typeof calls;

@@ -98,6 +98,7 @@ export interface ChaosApi {
   'scenario.start'(params: ScenarioStartRequest): Promise<Result<RunStatus>>;
   'scenario.control'(params: RunControl): Promise<Result<RunStatus>>;
   'scenario.runs'(params: Record<string, never>): Promise<Result<RunStatus[]>>;
+  'traffic.watch'(params: { seconds: number }): Promise<Result<{ until: number }>>;
 
   /** Every event of the engine, in order, until unsubscribed. */
   subscribe(listener: ChaosEventListener): Unsubscribe;

@@ -12,6 +12,7 @@ import {
   PassphrasePrompt,
 } from './model';
 import { ScenarioRunEvent } from './scenario';
+import { TrafficSample } from './traffic';
 import { ApplyId, HostId, PromptId } from './values';
 
 // Everything the engine pushes to the UI, one discriminated union on `type`.
@@ -85,6 +86,7 @@ export const ChaosEvent = z.discriminatedUnion('type', [
   PassphrasePromptEvent,
   PromptClosed,
   ScenarioRunEvent,
+  TrafficSample,
 ]);
 export type ChaosEvent = z.infer<typeof ChaosEvent>;
 export type ChaosEventType = ChaosEvent['type'];

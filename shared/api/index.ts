@@ -5,5 +5,6 @@ export * from './input';
 export * from './model';
 export * from './result';
 export * from './scenario';
+export * from './traffic';
 export * from './values';
 export * from './wire';

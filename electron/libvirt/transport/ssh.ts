@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Duplex } from 'node:stream';
 import type { AnyAuthMethod, Client, ClientChannel, ParsedKey } from 'ssh2';
 import { HostKeyChangedError, TransportError } from '../errors';
+import { attachHostCommand, sshHostCommand } from './host-command';
 import {
   appendKnownHost,
   checkHostKey,
@@ -170,7 +171,9 @@ export async function dialSsh(
       } else resolve(ch);
     });
   });
-  return channelStream(client, channel);
+  const stream = channelStream(client, channel);
+  attachHostCommand(stream, sshHostCommand(client));
+  return stream;
 }
 
 /** The handshake's countdown: it stops while a person is asked something. */

@@ -101,5 +101,7 @@ export function reduceEvent(state: ChaosState, event: ChaosEvent, now = Date.now
       // A run started elsewhere (another window on this engine) is followed when none is.
       return none({ runs, currentRunId: state.currentRunId ?? run.runId });
     }
+    case 'traffic.sample':
+      return none(); // live traffic has a slice of its own (store/traffic.ts)
   }
 }

@@ -1,0 +1,3 @@
+export * from './cut-drops';
+export * from './ebtables';
+export * from './rates';
