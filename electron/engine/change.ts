@@ -21,6 +21,7 @@ import {
   wantedCuts,
 } from '../../shared/chaos/intent';
 import { planCuts } from '../../shared/chaos/planner';
+import { withRemoteEnds } from '../../shared/chaos/remote';
 import { plannableIntents, strayPortFilters } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
 import type { ActivityLog } from './activity';
@@ -140,7 +141,8 @@ export class ChangeRunner {
     const intents = intentsOf(parsed);
     const ctx: ChangeContext = { parsed, intents, now };
     const edit = req.edit(ctx);
-    const snapshot = snapshotOf(parsed);
+    // A cut across hosts names its other end; the planner needs it before the intent is written.
+    const snapshot = withRemoteEnds(snapshotOf(parsed), edit.set);
     // Every change settles what is due: expired intents and intents whose guests are gone go.
     const removeByUri = new Map<string, { intent: StoredIntent; why: string }>();
     for (const i of edit.remove) removeByUri.set(i.uri, { intent: i, why: 'healed' });

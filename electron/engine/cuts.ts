@@ -12,10 +12,11 @@ import type {
 } from '../../shared/api';
 import { guestId } from '../../shared/api';
 import { type Cut, cutKey, normaliseCuts } from '../../shared/chaos/cut';
+import { withRemoteEnds } from '../../shared/chaos/remote';
 import { type HostSnapshot, snapshotFromHost } from '../../shared/chaos/snapshot';
 import { hostStatus, REPAIR_ACTION } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
-import { macAddress } from '../../shared/libvirt';
+import { type MacAddress, macAddress } from '../../shared/libvirt';
 import { intentsOf } from './intents';
 
 /** A change of this instance still running: shown until the host says otherwise. */
@@ -29,14 +30,22 @@ export function cutIdOf(hostId: HostId, cut: Cut): CutId {
   return `cut:${hostId}:${cutKey(cut)}` as CutId;
 }
 
+/** What the planner sees: the host's ports, plus the other hosts' ends its intents name. */
 export function snapshotOf(parsed: ParsedHost): HostSnapshot {
-  return snapshotFromHost({
+  const local = snapshotFromHost({
     domains: parsed.domains.map((d) => d.domain),
     networks: parsed.networks.map((n) => n.network),
     bindings: parsed.bindings.map((b) => b.binding),
     filters: parsed.filters,
   });
+  return withRemoteEnds(local, intentsOf(parsed));
 }
+
+/** A guest interface of another host, found by MAC in that host's inventory. */
+export type RemoteIndex = (
+  mac: MacAddress,
+  hostLabel: string,
+) => { guestId: GuestId; segmentId: string | null } | undefined;
 
 export function toPlannerCut(r: CutRequest): Cut {
   return {
@@ -53,9 +62,22 @@ export function contractStatus(
   parsed: ParsedHost,
   notes: ReadonlyMap<string, CutNote>,
   now: Date,
+  remoteIndex: RemoteIndex = () => undefined,
 ): { cuts: ActiveCut[]; interruptions: Interruption[] } {
-  const index = interfaceIndex(hostId, parsed);
-  const status = hostStatus(snapshotOf(parsed), intentsOf(parsed), now);
+  const local = interfaceIndex(hostId, parsed);
+  const intents = intentsOf(parsed);
+  const remoteHost = new Map<string, string>();
+  for (const i of intents) if (i.remote) remoteHost.set(i.remote.mac, i.remote.host);
+  // The other end of a cut across hosts is shown once that host's inventory is read.
+  const index = {
+    get: (mac: MacAddress) => {
+      const here = local.get(mac);
+      if (here) return here;
+      const host = remoteHost.get(mac);
+      return host === undefined ? undefined : remoteIndex(mac, host);
+    },
+  };
+  const status = hostStatus(snapshotOf(parsed), intents, now);
   const toContract = (
     cut: Cut,
     base: Omit<ActiveCut, 'id' | 'hostId' | 'from' | 'to' | 'direction' | 'scope' | 'segmentId'>,

@@ -22,7 +22,6 @@ import {
   type HostInventory,
   type HostSummary,
   hostAddressProblem,
-  type PartitionRequest,
   parseGuestId,
   type Result,
   type RunControl,
@@ -33,17 +32,11 @@ import {
 } from '../../shared/api';
 import { type Cut, CutError, cutKey, describeCut } from '../../shared/chaos/cut';
 import { type Author, intentsFor, isExpired, type StoredIntent } from '../../shared/chaos/intent';
+import { type PlacedCut, placeAcrossHosts } from '../../shared/chaos/placement';
 import { PlanError } from '../../shared/chaos/planner';
-import {
-  bridge,
-  complete,
-  grudgeToCuts,
-  halves,
-  majoritiesRing,
-  majorityMinority,
-} from '../../shared/chaos/topology';
-import type { MacAddress } from '../../shared/libvirt';
+import { type MacAddress, macAddress } from '../../shared/libvirt';
 import { DEFAULT_SOCKET } from '../libvirt/uri';
+import { membersOnSegment, partitionCuts } from './across-hosts';
 import { ActivityLog } from './activity';
 import { type ChangeRequest, ChangeRunner } from './change';
 import { type CutNote, contractStatus, cutIdOf, normaliseCuts, toPlannerCut } from './cuts';
@@ -168,12 +161,29 @@ export class ChaosEngine implements Engine {
       prompts: this.prompts,
       knownHostsPath: this.options.knownHostsPath,
       classifier,
-      statusOf: (s, parsed) => contractStatus(s.id, parsed, this.notesOf(s.id), new Date()),
+      statusOf: (s, parsed) =>
+        contractStatus(s.id, parsed, this.notesOf(s.id), new Date(), (mac, label) =>
+          this.remoteInterface(mac, label),
+        ),
       afterRefresh: (s) => this.afterRefresh(s),
       bindingPollMs: this.options.bindingPollMs ?? 3000,
     });
     this.sessions.set(profile.id, session);
     return session;
+  }
+
+  /** A guest interface of another host, by MAC (the far end of a cut across hosts). */
+  private remoteInterface(mac: MacAddress, hostLabel: string) {
+    const hosts = [...this.sessions.values()];
+    // The host the intent names first; any host that has the MAC after (a renamed profile).
+    hosts.sort(
+      (a, b) => Number(b.profile.label === hostLabel) - Number(a.profile.label === hostLabel),
+    );
+    for (const x of hosts)
+      for (const g of x.inventory?.guests ?? [])
+        for (const i of g.interfaces)
+          if (i.mac === mac) return { guestId: g.id, segmentId: i.segmentId };
+    return undefined;
   }
 
   private session(hostId: HostId): HostSession {
@@ -306,75 +316,17 @@ export class ChaosEngine implements Engine {
 
   // ---- cuts -----------------------------------------------------------------------------------
 
-  private hostOfGuests(ids: readonly GuestId[]): HostSession {
-    const hosts = new Set(ids.map((id) => parseGuestId(id).hostId));
-    if (hosts.size !== 1)
-      throw engineError(
-        'invalid-request',
-        'a cut or partition stays on one host: its guests share an L2 segment',
-      );
-    return this.session([...hosts][0] as HostId);
+  /** The inventories of every host read so far (a cut's guests may be on several). */
+  private inventories(): HostInventory[] {
+    return [...this.sessions.values()].flatMap((s) => (s.inventory ? [s.inventory] : []));
   }
 
-  /** The MAC of each guest on the one segment they all share. */
-  private membersOnSegment(
-    s: HostSession,
-    ids: readonly GuestId[],
-  ): { macs: MacAddress[]; segment: string; all: MacAddress[] } {
-    const inv = s.inventory;
-    if (!inv) throw engineError('not-connected', `${s.profile.label} has not been read yet`);
-    const guests = ids.map((id) => {
-      const g = inv.guests.find((x) => x.id === id);
-      if (!g) throw engineError('not-found', `no guest ${id} on ${inv.hostname}`);
-      return g;
-    });
-    const segs = guests.map(
-      (g) => new Set(g.interfaces.flatMap((i) => (i.segmentId ? [i.segmentId] : []))),
-    );
-    const common = [...(segs[0] ?? [])].filter((seg) => segs.every((set) => set.has(seg)));
-    if (common.length === 0)
-      throw engineError(
-        'invalid-request',
-        `${guests.map((g) => g.name).join(', ')} share no network or bridge`,
-      );
-    const segment = common[0] as string;
-    const macOn = (g: (typeof guests)[number]) =>
-      g.interfaces.find((i) => i.segmentId === segment)?.mac as MacAddress;
-    const all = inv.guests.flatMap((g) =>
-      g.interfaces
-        .filter(
-          (i) =>
-            i.segmentId === segment &&
-            (i.uncuttable === null || i.uncuttable.reason === 'not-running'),
-        )
-        .map((i) => i.mac as MacAddress),
-    );
-    return { macs: guests.map(macOn), segment, all };
-  }
-
-  private partitionCuts(s: HostSession, p: PartitionRequest): Cut[] {
-    if (p.topology === 'groups') {
-      const { macs } = this.membersOnSegment(s, p.groups.flat());
-      let i = 0;
-      return grudgeToCuts(complete(p.groups.map((g) => g.map(() => macs[i++] as MacAddress))));
-    }
-    const { macs, all } = this.membersOnSegment(s, p.guestIds);
-    switch (p.topology) {
-      case 'isolate': {
-        const rest = all.filter((m) => !macs.includes(m));
-        return grudgeToCuts(complete([...macs.map((m) => [m]), ...(rest.length ? [rest] : [])]));
-      }
-      case 'halves':
-        return grudgeToCuts(halves(macs));
-      case 'majority-minority':
-        return grudgeToCuts(majorityMinority(macs, macs.slice(Math.floor(macs.length / 2) + 1)));
-      case 'majorities-ring':
-        return grudgeToCuts(majoritiesRing(macs));
-      case 'bridge':
-        return grudgeToCuts(bridge(macs));
-    }
-  }
-
+  /**
+   * Cuts and partitions, on one host or across hosts whose guests share a segment. Each host holds
+   * the cuts placed on it (intent and rules, as one change under its lock); the hosts change in
+   * parallel, and when one fails the others' parts are undone, so the request happens everywhere
+   * or nowhere.
+   */
   'chaos.apply'(req: ApplyRequest): Promise<Result<ApplyResult>> {
     return result(async () => {
       const ids =
@@ -383,13 +335,33 @@ export class ChaosEngine implements Engine {
           : req.partition.topology === 'groups'
             ? req.partition.groups.flat()
             : req.partition.guestIds;
-      const s = this.hostOfGuests(ids);
-      const applyId = randomUUID() as ApplyId;
+      for (const id of ids) this.session(parseGuestId(id).hostId); // unknown host: say so first
       let wanted: Cut[];
+      let placed: Map<HostId, PlacedCut[]>;
       try {
+        const members = membersOnSegment(this.inventories(), ids, this.options.segmentGroups);
+        if ('cuts' in req)
+          for (const c of req.cuts) {
+            members.hostOf.set(macAddress(c.from.mac), parseGuestId(c.from.guestId).hostId);
+            members.hostOf.set(macAddress(c.to.mac), parseGuestId(c.to.guestId).hostId);
+          }
         wanted = normaliseCuts(
-          'cuts' in req ? req.cuts.map(toPlannerCut) : this.partitionCuts(s, req.partition),
+          'cuts' in req ? req.cuts.map(toPlannerCut) : partitionCuts(req.partition, members),
         );
+        const nic = (mac: MacAddress) =>
+          this.sessions
+            .get(members.hostOf.get(mac) as HostId)
+            ?.inventory?.guests.flatMap((g) => g.interfaces)
+            .find((i) => i.mac === mac);
+        placed = placeAcrossHosts(wanted, {
+          hostOf: (mac) => members.hostOf.get(mac) as HostId,
+          labelOf: (h) => this.session(h).profile.label,
+          bound: (mac) => nic(mac)?.binding?.class === 'ours',
+          foreign: (mac) => {
+            const b = nic(mac)?.binding;
+            return b !== null && b !== undefined && b.class !== 'ours';
+          },
+        });
       } catch (e) {
         throw plannerError(e);
       }
@@ -397,46 +369,161 @@ export class ChaosEngine implements Engine {
       const expiresAt = req.durationSeconds
         ? new Date(now.getTime() + req.durationSeconds * 1000)
         : null;
-      const summary =
-        'cuts' in req
-          ? `cut ${wanted.map((c) => describeCut(c, this.nameOn(s))).join(', ')}`
-          : `partition ${req.partition.topology}: ${wanted.length} cut${wanted.length === 1 ? '' : 's'}`;
+      const applyId = randomUUID() as ApplyId;
       const runId = req.runId ?? null;
-      // A run never takes over a cut that is already in force for someone else (by hand, or
-      // another run): it leaves that intent as it is and does not count the cut as its own, so
-      // its end (or `heal --run`) leaves it. Without a run id, an apply renews the cut as before.
-      let made = wanted;
-      const r = await this.change(s, {
-        kind: 'apply',
-        applyId,
-        summary,
-        dryRun: req.dryRun ?? false,
-        allowUnfilteredWindow: req.allowUnfilteredWindow ?? false,
-        edit: (ctx) => {
-          const others = new Set(
-            runId === null
-              ? []
-              : ctx.intents
-                  .filter((i) => i.runId !== runId && !isExpired(i, ctx.now))
-                  .map((i) => cutKey(i.cut)),
-          );
-          made = wanted.filter((c) => !others.has(cutKey(c)));
-          return {
-            set: intentsFor(made, {
-              nameOf: this.nameOn(s),
-              author: this.author,
-              now,
-              expiresAt,
-              runId,
-            }),
-            remove: [],
-          };
-        },
-        inflight: wanted.map((cut) => ({ cut, state: 'applying' as const, applyId })),
-      });
-      if (r.dryRun) return r;
-      this.applies.push({ applyId, hostId: s.id, keys: made.map(cutKey) });
-      return { ...r, cutIds: made.map((c) => cutIdOf(s.id, c)) };
+      const across = placed.size > 1;
+      const parts = [...placed].map(([hostId, cuts]) => ({ s: this.session(hostId), cuts }));
+      if (parts.length === 0)
+        parts.push({ s: this.session(parseGuestId(ids[0] as GuestId).hostId), cuts: [] });
+      const nameOf = (mac: MacAddress) => {
+        for (const x of this.sessions.values()) {
+          const n = this.nameOn(x)(mac);
+          if (n !== mac) return n;
+        }
+        return mac;
+      };
+      const summaryOf = (cuts: readonly PlacedCut[]) =>
+        'cuts' in req
+          ? `cut ${cuts.map((c) => describeCut(c.cut, nameOf)).join(', ')}`
+          : `partition ${req.partition.topology}: ${cuts.length} cut${cuts.length === 1 ? '' : 's'}${across ? ' on this host' : ''}`;
+      const settled = await Promise.allSettled(
+        parts.map((p) =>
+          this.applyOnHost(p.s, p.cuts, {
+            applyId,
+            runId,
+            now,
+            expiresAt,
+            nameOf,
+            summary: summaryOf(p.cuts),
+            dryRun: req.dryRun ?? false,
+            allowUnfilteredWindow: req.allowUnfilteredWindow ?? false,
+          }),
+        ),
+      );
+      const failed = settled.flatMap((r, i) =>
+        r.status === 'rejected' ? [{ i, e: r.reason }] : [],
+      );
+      const done = settled.flatMap((r, i) =>
+        r.status === 'fulfilled' ? [{ part: parts[i] as (typeof parts)[number], r: r.value }] : [],
+      );
+      if (failed.length > 0) {
+        if (!across) throw failed[0]?.e;
+        // Undo the hosts that did their part: what they had before comes back.
+        const undone = await Promise.allSettled(
+          done.filter((d) => !d.r.result.dryRun).map((d) => this.undoPart(d.part.s, applyId, d.r)),
+        );
+        const first = failed[0] as { i: number; e: unknown };
+        const api = toApiError(first.e);
+        const where = (parts[first.i] as (typeof parts)[number]).s.profile.label;
+        const back = done.map((d) => d.part.s.profile.label);
+        const notBack = undone.some((u) => u.status === 'rejected');
+        throw new EngineError({
+          ...api,
+          code: notBack ? 'rollback-failed' : api.code,
+          message: `${where}: ${api.message}${back.length ? `; ${notBack ? 'undoing' : 'undid'} its part on ${back.join(', ')}${notBack ? ' failed: run kvm-chaos repair there' : ''}` : ''}`,
+        });
+      }
+      const results = done.map((d) => d.r);
+      if (req.dryRun)
+        return mergeResults(
+          results.map((r) => r.result),
+          true,
+        );
+      for (const r of results)
+        this.applies.push({ applyId, hostId: r.hostId, keys: r.made.map(cutKey) });
+      return mergeResults(
+        results.map((r) => r.result),
+        false,
+      );
+    });
+  }
+
+  /** One host's part of an apply: its intents written and its rules planned from all of them. */
+  private async applyOnHost(
+    s: HostSession,
+    cuts: readonly PlacedCut[],
+    o: {
+      applyId: ApplyId;
+      runId: string | null;
+      now: Date;
+      expiresAt: Date | null;
+      nameOf: (mac: MacAddress) => string;
+      summary: string;
+      dryRun: boolean;
+      allowUnfilteredWindow: boolean;
+    },
+  ): Promise<{
+    hostId: HostId;
+    result: ApplyResult;
+    made: Cut[];
+    before: Map<string, StoredIntent>;
+  }> {
+    const wanted = cuts.map((c) => c.cut);
+    const remoteOf = new Map(cuts.flatMap((c) => (c.remote ? [[cutKey(c.cut), c.remote]] : [])));
+    // A run never takes over a cut that is already in force for someone else (by hand, or
+    // another run): it leaves that intent as it is and does not count the cut as its own, so
+    // its end (or `heal --run`) leaves it. Without a run id, an apply renews the cut as before.
+    let made = wanted;
+    let before = new Map<string, StoredIntent>();
+    const r = await this.change(s, {
+      kind: 'apply',
+      applyId: o.applyId,
+      summary: o.summary,
+      dryRun: o.dryRun,
+      allowUnfilteredWindow: o.allowUnfilteredWindow,
+      edit: (ctx) => {
+        before = new Map(ctx.intents.map((i) => [cutKey(i.cut), i]));
+        const others = new Set(
+          o.runId === null
+            ? []
+            : ctx.intents
+                .filter((i) => i.runId !== o.runId && !isExpired(i, ctx.now))
+                .map((i) => cutKey(i.cut)),
+        );
+        made = wanted.filter((c) => !others.has(cutKey(c)));
+        return {
+          set: intentsFor(made, {
+            nameOf: o.nameOf,
+            author: this.author,
+            now: o.now,
+            expiresAt: o.expiresAt,
+            runId: o.runId,
+            remoteOf: (c) => remoteOf.get(cutKey(c)) ?? null,
+          }),
+          remove: [],
+        };
+      },
+      inflight: wanted.map((cut) => ({ cut, state: 'applying' as const, applyId: o.applyId })),
+    });
+    return {
+      hostId: s.id,
+      result: { ...r, cutIds: o.dryRun ? [] : made.map((c) => cutIdOf(s.id, c)) },
+      made,
+      before,
+    };
+  }
+
+  /** Takes back one host's part of an apply that failed elsewhere: new cuts go, renewed ones revert. */
+  private async undoPart(
+    s: HostSession,
+    applyId: ApplyId,
+    part: { made: Cut[]; before: Map<string, StoredIntent> },
+  ): Promise<void> {
+    const keys = new Set(part.made.map(cutKey));
+    await this.change(s, {
+      kind: 'heal',
+      applyId,
+      summary: 'undo: another host of this change failed',
+      dryRun: false,
+      allowUnfilteredWindow: true,
+      edit: ({ intents }) => ({
+        set: [...keys].flatMap((k) => {
+          const was = part.before.get(k);
+          return was ? [was] : [];
+        }),
+        remove: intents.filter((i) => keys.has(cutKey(i.cut)) && !part.before.has(cutKey(i.cut))),
+      }),
+      inflight: part.made.map((cut) => ({ cut, state: 'healing' as const, applyId })),
     });
   }
 
@@ -467,14 +554,14 @@ export class ChaosEngine implements Engine {
           summary: 'heal every cut on the host',
         });
       else if ('guestId' in req) {
-        const s = this.session(parseGuestId(req.guestId).hostId);
-        const g = s.inventory?.guests.find((x) => x.id === req.guestId);
+        const home = this.session(parseGuestId(req.guestId).hostId);
+        const g = home.inventory?.guests.find((x) => x.id === req.guestId);
         const macs = new Set(g?.interfaces.map((i) => i.mac as string) ?? []);
-        targets.push({
-          s,
-          pick: (i) => macs.has(i.cut.from) || macs.has(i.cut.to),
-          summary: `heal every cut of ${g?.name ?? req.guestId}`,
-        });
+        const pick: Pick = (i) => macs.has(i.cut.from) || macs.has(i.cut.to);
+        // Its cuts across hosts are kept on whichever end's host enforces them.
+        for (const s of connected)
+          if (s === home || (s.parsed && intentsOf(s.parsed).some((i) => pick(i, new Date()))))
+            targets.push({ s, pick, summary: `heal every cut of ${g?.name ?? req.guestId}` });
       } else {
         const byHost = new Map<HostSession, Set<string>>();
         for (const id of req.cutIds) {

@@ -29,7 +29,7 @@ export function intentsOf(parsed: ParsedHost): StoredIntent[] {
   return parsed.domains.flatMap(({ domain }) => intentsOfDomain(domain.xml, domain.uuid));
 }
 
-/** The domain an intent lives on: the one with the cut's `from` interface. */
+/** The domain an intent lives on: the one with the cut's `from` interface (its local end for a cut across hosts). */
 function homeOf(parsed: ParsedHost, mac: MacAddress) {
   return parsed.domains.find(({ domain }) => domain.interfaces.some((i) => i.mac === mac))?.domain;
 }
@@ -58,7 +58,9 @@ export function setIntentOp(
   intent: CutIntent,
   previous: CutIntent | null,
 ): Operation | null {
-  const d = homeOf(parsed, intent.cut.from);
+  // A cut across hosts is kept on this host's end (the other end's guest is not here).
+  const localEnd = intent.remote?.mac === intent.cut.from ? intent.cut.to : intent.cut.from;
+  const d = homeOf(parsed, localEnd);
   if (!d) return null;
   const until = intent.expiresAt ? ` until ${intent.expiresAt}` : '';
   return {

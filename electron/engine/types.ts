@@ -1,6 +1,6 @@
 // The engine's seam to its hosts (Electron main, the CLI, `kvm-chaos serve`, tests): what it
 // needs from them and what it gives back. The engine itself implements shared/api's ChaosApi.
-import type { ChaosApi, HostAuth, HostId } from '../../shared/api';
+import type { ChaosApi, HostAuth, HostId, SegmentId } from '../../shared/api';
 
 /** A host the user added, as remembered between runs. Holds no secret. */
 export interface HostProfile {
@@ -31,6 +31,11 @@ export interface EngineOptions {
    * `kvm-chaos watch`, a CLI waiting on --duration). Off for one-shot commands: reads never write.
    */
   keepPromises?: boolean;
+  /**
+   * Segments of different hosts the user says are one L2 segment (each group a list of segment
+   * ids), for segments whose DHCP server is not libvirt's, so no lease shows the join.
+   */
+  segmentGroups?: readonly (readonly SegmentId[])[];
 }
 
 export interface Engine extends ChaosApi {

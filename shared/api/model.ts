@@ -138,6 +138,11 @@ export const Segment = z.object({
   /** Address ranges of a libvirt network (<ip address prefix>), as CIDR. */
   cidrs: z.array(Cidr),
   active: z.boolean(),
+  /**
+   * MACs holding a DHCP lease from this network: the evidence that another host's guests share
+   * this L2 segment (their frames reached this network's DHCP server). Absent: none.
+   */
+  leasedMacs: z.array(MacAddress).optional(),
 });
 export type Segment = z.infer<typeof Segment>;
 

@@ -19,6 +19,7 @@ import {
   scopeLabel,
 } from './cut';
 import { fnv1a64Hex, XMLNS_BASE } from './naming';
+import type { RemoteEnd } from './remote';
 
 /** The namespace base of our domain metadata; each cut's element has INTENT_NS + its hash. */
 export const INTENT_NS = `${XMLNS_BASE}intent/1/`;
@@ -44,6 +45,8 @@ export interface CutIntent {
   readonly expiresAt: string | null;
   /** The scenario run or apply it belongs to, if any. */
   readonly runId: string | null;
+  /** The end on another host, for a cut across hosts (this host enforces it on its own end). */
+  readonly remote?: RemoteEnd;
 }
 
 /** Where an intent is kept: on this domain, under this namespace URI. */
@@ -73,6 +76,10 @@ export function intentElement(i: CutIntent): XmlElement {
   };
   if (i.expiresAt) attrs.expires = i.expiresAt;
   if (i.runId) attrs.run = i.runId;
+  if (i.remote) {
+    attrs.remote = i.remote.mac;
+    attrs['remote-host'] = i.remote.host;
+  }
   return el('cut', attrs);
 }
 
@@ -98,6 +105,11 @@ export function parseIntentElement(e: XmlElement, domainUuid: Uuid): StoredInten
   const expiresText = attr(e, 'expires');
   const expiresAt = isoOrNull(expiresText);
   if (expiresText !== undefined && expiresAt === null) return null;
+  const remoteText = attr(e, 'remote');
+  const remoteMac = remoteText === undefined ? null : attempt(macAddress, remoteText);
+  const remoteHost = attr(e, 'remote-host');
+  if (remoteText !== undefined && (remoteMac === null || (remoteMac !== from && remoteMac !== to)))
+    return null;
   return {
     domainUuid,
     uri: nsAttr[1],
@@ -108,6 +120,7 @@ export function parseIntentElement(e: XmlElement, domainUuid: Uuid): StoredInten
     createdAt,
     expiresAt,
     runId: attr(e, 'run') ?? null,
+    ...(remoteMac ? { remote: { mac: remoteMac, host: remoteHost ?? 'another host' } } : {}),
   };
 }
 
@@ -127,17 +140,23 @@ export function intentsFor(
     now: Date;
     expiresAt: Date | null;
     runId: string | null;
+    /** For cuts across hosts: the end that is not on the host keeping the intent. */
+    remoteOf?: (cut: Cut) => RemoteEnd | null;
   },
 ): CutIntent[] {
-  return normaliseCuts(cuts).map((cut) => ({
-    cut,
-    fromName: o.nameOf(cut.from),
-    toName: o.nameOf(cut.to),
-    author: o.author,
-    createdAt: o.now.toISOString(),
-    expiresAt: o.expiresAt ? o.expiresAt.toISOString() : null,
-    runId: o.runId,
-  }));
+  return normaliseCuts(cuts).map((cut) => {
+    const remote = o.remoteOf?.(cut) ?? null;
+    return {
+      cut,
+      fromName: o.nameOf(cut.from),
+      toName: o.nameOf(cut.to),
+      author: o.author,
+      createdAt: o.now.toISOString(),
+      expiresAt: o.expiresAt ? o.expiresAt.toISOString() : null,
+      runId: o.runId,
+      ...(remote ? { remote } : {}),
+    };
+  });
 }
 
 export function isExpired(i: CutIntent, now: Date): boolean {

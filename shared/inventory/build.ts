@@ -31,6 +31,7 @@ import {
   filterRefs,
   filterRules,
   ipAddress,
+  macAddress,
   type Network,
   type NwFilter,
   parseBinding,
@@ -99,8 +100,11 @@ function segmentsOf(
 ): { segments: Segment[]; byBridge: Map<string, SegmentId> } {
   const segments: Segment[] = [];
   const byBridge = new Map<string, SegmentId>();
-  for (const { network, active } of host.networks) {
+  for (const { network, active, leases } of host.networks) {
     const id = segmentId(hostId, 'network', network.name);
+    const leasedMacs = [
+      ...new Set(leases.flatMap((l) => attempt(macAddress, l.mac ?? '') ?? [])),
+    ].sort();
     const bridge = network.bridge?.name ?? null;
     if (bridge) byBridge.set(bridge, id);
     segments.push({
@@ -111,6 +115,7 @@ function segmentsOf(
       bridge,
       cidrs: network.ips.flatMap((ip) => (ip.cidr ? [ip.cidr] : [])),
       active,
+      ...(leasedMacs.length ? { leasedMacs } : {}),
     });
   }
   // Plain bridges: those guests attach to directly that no libvirt network owns.
