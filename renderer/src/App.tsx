@@ -13,6 +13,7 @@ import { HostKeyDialog, PassphraseDialog, UnfilteredWindowDialog } from './ui/Di
 import { EngineUnreachable, FirstStart } from './ui/FirstStart';
 import { Notices } from './ui/Notices';
 import { PartitionBar } from './ui/PartitionBar';
+import { PartitionPreview } from './ui/PartitionPreview';
 import { SidePanel } from './ui/SidePanel';
 import { StatusBar } from './ui/StatusBar';
 import { useShortcuts } from './ui/shortcuts';
@@ -58,6 +59,7 @@ export function App() {
           </div>
         )}
         <PartitionBar />
+        <PartitionPreview />
         <Notices />
       </main>
       {!projector && <SidePanel />}

@@ -8,7 +8,8 @@ import {
 import { blockedBy, DURATION_PROBLEM_ID } from './FieldProblem';
 import { useChaos, useChaosStore } from './store-context';
 
-// Partitions by click: with guests selected, one press applies a named topology (Jepsen's).
+// Partitions by click: with guests selected, one press previews a named topology (Jepsen's) on
+// the graph, and PartitionPreview's Apply sends it.
 
 const CHOICES: Array<{ id: PartitionChoice; label: string; title: string }> = [
   {
@@ -57,7 +58,7 @@ export function PartitionBar() {
           className="button button--small"
           {...blockedBy(choice.title, [{ id: DURATION_PROBLEM_ID, problem }])}
           data-testid={`partition-${choice.id}`}
-          onClick={() => void store.getState().partition(choice.id)}
+          onClick={() => store.getState().previewPartition(choice.id)}
         >
           {choice.label}
         </button>

@@ -120,6 +120,10 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
       [id],
     ),
   );
+  // The side a previewed topology puts this guest on (ui/PartitionPreview colours it).
+  const previewSide = useChaos(
+    useCallback((s: ChaosState) => s.previewSides.get(id as never), [id]),
+  );
   if (!guest) return null;
   const { name, state, interfaces } = guest.guest;
   // While its host is not connected, a guest shows what was last read, greyed out.
@@ -137,6 +141,7 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
       data-state={state}
       data-selected={selected ? 'true' : undefined}
       data-scenario-active={inScenario ? 'true' : undefined}
+      data-preview-side={previewSide}
     >
       <CentreHandles />
       <header className="guest__header">
