@@ -2,8 +2,8 @@
 // `npm run lab -- up|down|status|matrix|exec|restart-libvirtd`: the real KVM lab that every
 // test of kvm-chaos runs against.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_GUESTS, MAX_GUESTS, NAMESPACE } from './config';
-import { down, readLabState, readMatrix, restartLibvirtd, status, up } from './lab';
+import { DEFAULT_GUESTS, DEFAULT_HOSTS, MAX_GUESTS, MAX_HOSTS, NAMESPACE } from './config';
+import { allGuests, down, readLabState, readMatrix, restartLibvirtd, status, up } from './lab';
 import { renderTable } from './matrix';
 import { execInNs, LabError } from './run';
 
@@ -23,15 +23,25 @@ const program = new Command('lab')
 program
   .command('up')
   .description('install, build, boot; returns once every guest reaches every other (idempotent)')
-  .option('--guests <n>', `number of guests, 2-${MAX_GUESTS}`, wholeNumber, DEFAULT_GUESTS)
+  .option('--guests <n>', `guests per host, 2-${MAX_GUESTS}`, wholeNumber, DEFAULT_GUESTS)
+  .option(
+    '--hosts <n>',
+    `libvirt hosts, 1-${MAX_HOSTS} (host 2 and up are added or removed; host 1 is kept)`,
+    wholeNumber,
+    DEFAULT_HOSTS,
+  )
   .option('--timeout <seconds>', 'how long to wait for full connectivity', wholeNumber, 240)
-  .action(async (o: { guests: number; timeout: number }) => {
+  .action(async (o: { guests: number; hosts: number; timeout: number }) => {
     const t0 = performance.now();
-    const { state, timings } = await up({ guests: o.guests, timeoutMs: o.timeout * 1000 }, log);
+    const { state, timings } = await up(
+      { guests: o.guests, hosts: o.hosts, timeoutMs: o.timeout * 1000 },
+      log,
+    );
     const total = ((performance.now() - t0) / 1000).toFixed(1);
     const parts = timings.map((t) => `${t.phase} ${t.seconds.toFixed(1)}s`).join(', ');
+    const hosts = state.hosts.length > 1 ? ` on ${state.hosts.length} hosts` : '';
     console.log(
-      `lab up: ${state.guests.length} guests (${state.accel}), all reachable; ${parts}; total ${total}s`,
+      `lab up: ${allGuests(state).length} guests${hosts} (${state.accel}), all reachable; ${parts}; total ${total}s`,
     );
   });
 
@@ -52,12 +62,16 @@ program
     if (o.json) {
       console.log(JSON.stringify(s, null, 2));
     } else {
-      console.log(`namespace ${NAMESPACE}: ${s.namespace ? 'present' : 'absent'}`);
-      for (const d of s.daemons)
-        console.log(
-          `${d.name}: ${d.running ? `pid ${d.pid}${d.inNamespace ? '' : ' (NOT in the namespace)'}` : 'not running'}`,
-        );
-      for (const d of s.domains) console.log(`${d.name}: ${d.running ? 'running' : 'shut off'}`);
+      for (const h of [s, ...s.others]) {
+        const ns = h.id === 'h1' ? NAMESPACE : `${NAMESPACE}-${h.id}`;
+        console.log(`${h.id}: namespace ${ns}: ${h.namespace ? 'present' : 'absent'}`);
+        for (const d of h.daemons)
+          console.log(
+            `  ${d.name}: ${d.running ? `pid ${d.pid}${d.inNamespace ? '' : ' (NOT in the namespace)'}` : 'not running'}`,
+          );
+        for (const d of h.domains)
+          console.log(`  ${d.name}: ${d.running ? 'running' : 'shut off'}`);
+      }
       if (s.matrix) console.log(renderTable(s.matrix, ['icmp', 'tcp', 'udp']));
       console.log(s.up ? 'lab is up' : 'lab is not up');
     }
@@ -66,11 +80,12 @@ program
 
 program
   .command('matrix')
-  .description('who reaches whom over each protocol in the last few rounds')
+  .description('who reaches whom over each protocol in the last few rounds (every host)')
   .option('--json', 'machine-readable output')
   .option('--window <rounds>', 'rounds to look back (about 0.3-0.5 s each)', wholeNumber, 4)
   .action(async (o: { json?: boolean; window: number }) => {
-    const m = await readMatrix(await readLabState(), o.window);
+    const state = await readLabState();
+    const m = await readMatrix(state, o.window, allGuests(state));
     console.log(o.json ? JSON.stringify(m, null, 2) : renderTable(m));
   });
 

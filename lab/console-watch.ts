@@ -22,7 +22,7 @@ export class ConsoleWatch {
   private busy = false;
 
   constructor(
-    private readonly state: LabState,
+    private readonly state: Pick<LabState, 'guests'>,
     private readonly intervalMs = 20,
   ) {}
 

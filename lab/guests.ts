@@ -1,31 +1,39 @@
-// The lab's libvirt objects: one isolated network with fixed DHCP host entries, and N guests
-// booted straight from our kernel and initramfs, their consoles written to files the host reads.
+// The lab's libvirt objects on each host: host 1's isolated network with fixed DHCP host
+// entries (for every guest of every host), the other hosts' networks bridged onto the same
+// segment, and N guests per host booted straight from our kernel and initramfs, their consoles
+// written to files the tests read.
 
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLBuilder } from 'fast-xml-parser';
 import {
+  allGuestSlots,
   BRIDGE_NAME,
   GATEWAY_IP,
   GUEST_MEMORY_MIB,
   guestPlan,
+  type HostPlan,
   type LabGuest,
   MAX_GUESTS,
   NAMESPACE,
   NETWORK_NAME,
   paths,
-  STATE_DIR,
   SUBNET_PREFIX,
 } from './config';
 import { stopPid } from './host';
-import { virsh } from './run';
+import type { HostShell } from './run';
 
 const xml = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@', format: true });
 
-export function networkXml(guests: readonly LabGuest[]): string {
+/**
+ * Host 1's network: the segment's one DHCP server. It pins the address of every guest any host
+ * may have, so adding a host never changes (or restarts) it.
+ */
+export function networkXml(guests: readonly LabGuest[] = allGuestSlots()): string {
   return xml.build({
     network: {
       name: NETWORK_NAME,
@@ -44,6 +52,17 @@ export function networkXml(guests: readonly LabGuest[]): string {
           })),
         },
       },
+    },
+  });
+}
+
+/** Host 2 and up: a bridge made by hand, joined to host 1's by a veth pair; no DHCP of its own. */
+export function bridgedNetworkXml(): string {
+  return xml.build({
+    network: {
+      name: NETWORK_NAME,
+      forward: { '@mode': 'bridge' },
+      bridge: { '@name': BRIDGE_NAME },
     },
   });
 }
@@ -67,7 +86,10 @@ export function domainXml(
       type: { '@arch': 'x86_64', '@machine': 'pc', '#text': 'hvm' },
       kernel: paths.kernel,
       initrd: paths.initrd,
-      cmdline: `console=ttyS0 quiet loglevel=1 panic=5 kc.node=${g.index} kc.nodes=${count}`,
+      // Host 1's line stays as it always was; other hosts say where their node numbers start.
+      cmdline: `console=ttyS0 quiet loglevel=1 panic=5 kc.node=${g.index} kc.nodes=${count}${
+        g.host === 'h1' ? '' : ` kc.first=${guestPlan(1, hostNumber(g)).index}`
+      }`,
     },
     on_poweroff: 'destroy',
     on_crash: 'destroy',
@@ -103,14 +125,16 @@ export function domainXml(
   return xml.build({ domain: uuid ? { uuid, ...body } : body });
 }
 
-export async function listDomains(): Promise<{ name: string; running: boolean }[]> {
-  const { stdout } = await virsh(['list', '--all', '--name']);
+const hostNumber = (g: LabGuest) => Number(g.host.slice(1));
+
+export async function listDomains(sh: HostShell): Promise<{ name: string; running: boolean }[]> {
+  const { stdout } = await sh.virsh(['list', '--all', '--name']);
   const names = stdout
     .split('\n')
     .map((s) => s.trim())
     .filter(Boolean);
   const active = new Set(
-    (await virsh(['list', '--name'])).stdout
+    (await sh.virsh(['list', '--name'])).stdout
       .split('\n')
       .map((s) => s.trim())
       .filter(Boolean),
@@ -118,88 +142,101 @@ export async function listDomains(): Promise<{ name: string; running: boolean }[
   return names.map((name) => ({ name, running: active.has(name) }));
 }
 
-export const isLabGuest = (name: string) => /^lab-node[1-9]$/.test(name);
+/** The local number of a lab guest of `host`, from its name; null for any other domain. */
+export function labGuestNumber(name: string, host: HostPlan): number | null {
+  const prefix = host.number === 1 ? 'lab-node' : `${host.id}-node`;
+  const m = /^(.+-node)([1-9])$/.exec(name);
+  return m && m[1] === prefix ? Number(m[2]) : null;
+}
 
-export async function ensureNetwork(guests: readonly LabGuest[]): Promise<'kept' | 'created'> {
-  const want = networkXml(guests);
-  const defined = await virsh(['net-dumpxml', '--inactive', NETWORK_NAME]).then(
+export async function ensureNetwork(sh: HostShell, host: HostPlan): Promise<'kept' | 'created'> {
+  const slots = allGuestSlots();
+  const want = host.number === 1 ? networkXml(slots) : bridgedNetworkXml();
+  const defined = await sh.virsh(['net-dumpxml', '--inactive', NETWORK_NAME]).then(
     (r) => r.stdout,
     () => null,
   );
   const matches =
-    !!defined?.includes(`name='${BRIDGE_NAME}'`) &&
-    guests.every((g) => defined?.includes(`mac='${g.mac}'`)) &&
-    (defined?.match(/<host /g) ?? []).length === guests.length &&
-    (defined?.match(/<lease expiry='0'/g) ?? []).length === guests.length;
+    host.number === 1
+      ? !!defined?.includes(`name='${BRIDGE_NAME}'`) &&
+        slots.every((g) => defined?.includes(`mac='${g.mac}'`)) &&
+        (defined?.match(/<host /g) ?? []).length === slots.length &&
+        (defined?.match(/<lease expiry='0'/g) ?? []).length === slots.length
+      : !!defined?.includes(`name='${BRIDGE_NAME}'`) && !!defined?.includes(`mode='bridge'`);
   if (!matches) {
     // Guests on the network must be stopped before it is replaced.
-    for (const d of await listDomains()) if (isLabGuest(d.name) && d.running) await destroy(d.name);
+    for (const d of await listDomains(sh))
+      if (labGuestNumber(d.name, host) !== null && d.running) await destroy(sh, d.name);
     if (defined !== null) {
-      await virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
-      await virsh(['net-undefine', NETWORK_NAME]);
+      await sh.virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
+      await sh.virsh(['net-undefine', NETWORK_NAME]);
     }
-    await defineFromString(['net-define'], want);
+    await defineFromString(sh, ['net-define'], want);
   }
-  const active = (await virsh(['net-list', '--name'])).stdout.split('\n').map((s) => s.trim());
-  if (!active.includes(NETWORK_NAME)) await virsh(['net-start', NETWORK_NAME]);
+  const active = (await sh.virsh(['net-list', '--name'])).stdout.split('\n').map((s) => s.trim());
+  if (!active.includes(NETWORK_NAME)) await sh.virsh(['net-start', NETWORK_NAME]);
   return matches ? 'kept' : 'created';
 }
 
-async function defineFromString(cmd: readonly string[], text: string): Promise<void> {
-  // virsh cannot open a socket as /dev/stdin (Node's child stdio), so the XML goes via a file.
-  const file = join(STATE_DIR, `define-${process.pid}.xml`);
+async function defineFromString(sh: HostShell, cmd: readonly string[], text: string) {
+  // virsh cannot open a socket as /dev/stdin (Node's child stdio), so the XML goes via a file,
+  // under /tmp: every host's mount namespace sees the same /tmp.
+  const dir = await mkdtemp(join(tmpdir(), 'kvm-chaos-lab-'));
+  const file = join(dir, 'define.xml');
   await writeFile(file, text);
   try {
-    await virsh([...cmd, file]);
+    await sh.virsh([...cmd, file]);
   } finally {
-    await rm(file, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
-export async function destroy(name: string): Promise<void> {
-  await virsh(['destroy', name]).catch(() => undefined);
+export async function destroy(sh: HostShell, name: string): Promise<void> {
+  await sh.virsh(['destroy', name]).catch(() => undefined);
 }
 
 export async function ensureGuests(
+  sh: HostShell,
+  host: HostPlan,
   count: number,
   accel: Accel,
   imageHash: string,
 ): Promise<string[]> {
   const changed: string[] = [];
-  const existing = await listDomains();
+  const existing = await listDomains(sh);
   // Guests beyond the wanted count (from an earlier, larger lab) go.
   for (const d of existing)
-    if (isLabGuest(d.name) && Number(d.name.slice('lab-node'.length)) > count) {
-      await destroy(d.name);
-      await virsh(['undefine', d.name]);
+    if ((labGuestNumber(d.name, host) ?? 0) > count) {
+      await destroy(sh, d.name);
+      await sh.virsh(['undefine', d.name]);
     }
   for (let i = 1; i <= count; i++) {
-    const g = guestPlan(i);
+    const g = guestPlan(i, host.number);
     const d = existing.find((e) => e.name === g.name);
-    const uuid = d ? (await virsh(['domuuid', g.name])).stdout.trim() : undefined;
+    const uuid = d ? (await sh.virsh(['domuuid', g.name])).stdout.trim() : undefined;
     const want = domainXml(g, count, accel, imageHash, uuid);
     const digest = /config [0-9a-f]+/.exec(want)?.[0] as string;
-    const live = d?.running ? (await virsh(['dumpxml', g.name])).stdout : null;
+    const live = d?.running ? (await sh.virsh(['dumpxml', g.name])).stdout : null;
     if (live?.includes(digest)) continue;
-    if (d?.running) await destroy(g.name);
-    await defineFromString(['define'], want);
-    await virsh(['start', g.name]);
+    if (d?.running) await destroy(sh, g.name);
+    await defineFromString(sh, ['define'], want);
+    await sh.virsh(['start', g.name]);
     changed.push(g.name);
   }
   return changed;
 }
 
-export async function removeGuests(): Promise<void> {
-  for (const d of await listDomains()) {
-    if (!isLabGuest(d.name)) continue;
-    if (d.running) await destroy(d.name);
-    await virsh(['undefine', d.name]);
+export async function removeGuests(sh: HostShell, host: HostPlan): Promise<void> {
+  for (const d of await listDomains(sh)) {
+    if (labGuestNumber(d.name, host) === null) continue;
+    if (d.running) await destroy(sh, d.name);
+    await sh.virsh(['undefine', d.name]);
   }
 }
 
-export async function removeNetwork(): Promise<void> {
-  await virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
-  await virsh(['net-undefine', NETWORK_NAME]).catch(() => undefined);
+export async function removeNetwork(sh: HostShell): Promise<void> {
+  await sh.virsh(['net-destroy', NETWORK_NAME]).catch(() => undefined);
+  await sh.virsh(['net-undefine', NETWORK_NAME]).catch(() => undefined);
 }
 
 /**

@@ -1,9 +1,19 @@
 // What tests (and benchmarks) use to talk about the lab: its state, its traffic matrix, and
-// waiting for the matrix to show something.
-import { type LabState, readLabState, readMatrix } from './lab';
+// waiting for the matrix to show something. A lab of several hosts (`lab up --hosts N`) lists
+// them in state.hosts; the top-level fields stay host 1's, and so does every default here:
+// pass `guests: allGuests(state)` to look across hosts.
+import { type LabGuestState, type LabState, readLabState, readMatrix } from './lab';
 import { flow, type Matrix, type Protocol, renderTable } from './matrix';
 
-export { fullyConnected, type LabState, readLabState, readMatrix } from './lab';
+export {
+  allGuests,
+  fullyConnected,
+  type LabGuestState,
+  type LabHostState,
+  type LabState,
+  readLabState,
+  readMatrix,
+} from './lab';
 export { type Flow, flow, type Matrix, type Protocol, reaches, renderTable } from './matrix';
 export { runInNs, virsh } from './run';
 
@@ -16,13 +26,20 @@ export interface WaitResult {
 /** Polls the matrix until `predicate` holds; throws with the last table when time runs out. */
 export async function waitForMatrix(
   predicate: (m: Matrix) => boolean,
-  opts: { timeoutMs?: number; intervalMs?: number; state?: LabState; what?: string } = {},
+  opts: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    state?: LabState;
+    what?: string;
+    /** The guests to read (default: host 1's). */
+    guests?: readonly LabGuestState[];
+  } = {},
 ): Promise<WaitResult> {
   const state = opts.state ?? (await readLabState());
   const t0 = performance.now();
   const deadline = t0 + (opts.timeoutMs ?? 20_000);
   for (;;) {
-    const matrix = await readMatrix(state);
+    const matrix = await readMatrix(state, undefined, opts.guests);
     if (predicate(matrix)) return { matrix, elapsedMs: performance.now() - t0 };
     if (performance.now() > deadline)
       throw new Error(
@@ -47,7 +64,7 @@ export function holds(m: Matrix, expectations: readonly Expectation[]): boolean 
 
 /** Every ordered pair of distinct guests, over the given protocols. */
 export function allFlows(
-  state: LabState,
+  state: Pick<LabState, 'guests'>,
   protocols: readonly Protocol[],
 ): { from: string; to: string; protocol: Protocol }[] {
   const out: { from: string; to: string; protocol: Protocol }[] = [];
@@ -63,7 +80,7 @@ export function allFlows(
  * ordered pair over `protocols` must keep reaching.
  */
 export function exactlyCut(
-  state: LabState,
+  state: Pick<LabState, 'guests'>,
   protocols: readonly Protocol[],
   cut: readonly { from: string; to: string; protocol: Protocol }[],
 ): Expectation[] {

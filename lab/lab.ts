@@ -4,10 +4,17 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import {
   BRIDGE_NAME,
   DEFAULT_GUESTS,
+  DEFAULT_HOSTS,
+  DEMO_LINK,
   guestsPlan,
+  type HostId,
+  type HostPlan,
+  hostPaths,
+  hostPlan,
   IMAGE_DIR,
   type LabGuest,
   MAX_GUESTS,
+  MAX_HOSTS,
   NAMESPACE,
   NETWORK_NAME,
   paths,
@@ -20,6 +27,7 @@ import {
   detectAccel,
   ensureGuests,
   ensureNetwork,
+  labGuestNumber,
   listDomains,
   removeGuests,
   removeNetwork,
@@ -33,11 +41,45 @@ import {
   namespaceExists,
   startLibvirt,
   startSshd,
+  stopNamespacePids,
   stopPid,
+  writeKnownHosts,
 } from './host';
+import {
+  attachToFirstBridge,
+  ensureHost,
+  holderPid,
+  presentHosts,
+  removeHost,
+  removeHostsDir,
+} from './hosts';
 import { buildImage } from './image';
 import { HEALTH_PROTOCOLS, type Matrix, reaches, readMatrixFrom, readTail } from './matrix';
-import { LabError, run, sleep } from './run';
+import { enteredShell, firstHostShell, LabError, run, sleep, succeeds } from './run';
+
+export interface LabSsh {
+  host: string;
+  port: number;
+  user: string;
+  key: string;
+  knownHosts: string;
+}
+
+export type LabGuestState = LabGuest & { console: string };
+
+/** How a client reaches one libvirt host of the lab, and what runs there. */
+export interface LabHostState {
+  id: HostId;
+  /** The host's network namespace (its bridge, taps, ebtables rules, daemons). */
+  namespace: string;
+  network: string;
+  bridge: string;
+  /** Reached from the lab's namespace, where tests run (`ip netns exec kvmchaos ...`). */
+  ssh: LabSsh;
+  sshUri: string;
+  virshUri: string;
+  guests: LabGuestState[];
+}
 
 /** What tests and tools need to know about a running lab; written to lab.json by `up`. */
 export interface LabState {
@@ -45,12 +87,48 @@ export interface LabState {
   network: string;
   bridge: string;
   accel: Accel;
-  ssh: { host: string; port: number; user: string; key: string; knownHosts: string };
+  /** Host 1's (the top-level fields are host 1's, as in a single-host lab). */
+  ssh: LabSsh;
   /** A libvirt URI for our client over the lab's sshd (known_hosts= is ours to read). */
   sshUri: string;
   /** The same for virsh, whose OpenSSH ignores known_hosts=: an ssh wrapper checks the key. */
   virshUri: string;
-  guests: (LabGuest & { console: string })[];
+  /** Host 1's guests. */
+  guests: LabGuestState[];
+  /** Every host, host 1 first (one entry in a single-host lab). */
+  hosts: LabHostState[];
+  /**
+   * Host 1's sshd as seen from the machine's own namespace (the demo link, issue 14): for the
+   * app and the CLI run outside the lab's namespace. The same key and known_hosts file.
+   */
+  demo: { ssh: LabSsh; sshUri: string; virshUri: string };
+}
+
+/** Every guest of every host, host 1's first. */
+export const allGuests = (state: LabState): LabGuestState[] =>
+  state.hosts?.flatMap((h) => h.guests) ?? state.guests;
+
+function sshOf(host: string): LabSsh {
+  return { host, port: SSH_PORT, user: 'root', key: paths.clientKey, knownHosts: paths.knownHosts };
+}
+
+const sshUri = (host: string) =>
+  `qemu+ssh://root@${host}:${SSH_PORT}/system?keyfile=${paths.clientKey}&known_hosts=${paths.knownHosts}`;
+const virshUri = (host: string) =>
+  `qemu+ssh://root@${host}:${SSH_PORT}/system?keyfile=${paths.clientKey}&command=${paths.sshWrapper}`;
+
+function hostState(plan: HostPlan, count: number): LabHostState {
+  const consoleOf = plan.root ? hostPaths(plan.root).console : paths.console;
+  return {
+    id: plan.id,
+    namespace: plan.namespace,
+    network: NETWORK_NAME,
+    bridge: BRIDGE_NAME,
+    ssh: sshOf(plan.sshHost),
+    sshUri: sshUri(plan.sshHost),
+    virshUri: virshUri(plan.sshHost),
+    guests: guestsPlan(count, plan.number).map((g) => ({ ...g, console: consoleOf(g.name) })),
+  };
 }
 
 export async function readLabState(): Promise<LabState> {
@@ -59,9 +137,14 @@ export async function readLabState(): Promise<LabState> {
   return JSON.parse(await readFile(paths.labJson, 'utf8')) as LabState;
 }
 
-export async function readMatrix(state?: LabState, window?: number): Promise<Matrix> {
+/** Host 1's guests (as always), or `guests` if given (e.g. allGuests(state)). */
+export async function readMatrix(
+  state?: LabState,
+  window?: number,
+  guests?: readonly LabGuestState[],
+): Promise<Matrix> {
   const s = state ?? (await readLabState());
-  return readMatrixFrom(s.guests, window);
+  return readMatrixFrom(guests ?? s.guests, window);
 }
 
 export const fullyConnected = (m: Matrix) =>
@@ -74,12 +157,15 @@ export interface Timing {
 }
 
 export async function up(
-  opts: { guests?: number; timeoutMs?: number },
+  opts: { guests?: number; hosts?: number; timeoutMs?: number },
   log: (s: string) => void,
 ): Promise<{ state: LabState; timings: Timing[] }> {
   const count = opts.guests ?? DEFAULT_GUESTS;
   if (!Number.isInteger(count) || count < 2 || count > MAX_GUESTS)
     throw new LabError(`--guests must be a whole number from 2 to ${MAX_GUESTS}`);
+  const hostCount = opts.hosts ?? DEFAULT_HOSTS;
+  if (!Number.isInteger(hostCount) || hostCount < 1 || hostCount > MAX_HOSTS)
+    throw new LabError(`--hosts must be a whole number from 1 to ${MAX_HOSTS}`);
   if (process.platform !== 'linux' || process.getuid?.() !== 0)
     throw new LabError('the lab needs root on Linux (it runs libvirtd in a network namespace)');
   const timings: Timing[] = [];
@@ -92,46 +178,67 @@ export async function up(
 
   await phase('install', () => installPackages(log));
   const image = await phase('build', () => buildImage(log));
-  await phase('daemons', async () => {
+  const first = hostPlan(1);
+  const { hostKey } = await phase('daemons', async () => {
     await ensureStateDir();
     await ensureNamespace();
     await startLibvirt();
-    await startSshd();
+    return startSshd();
   });
   const accel = await phase('detect-accel', () => detectAccel(image.kernelPackage, log));
-  const plan = guestsPlan(count);
+  const hosts = Array.from({ length: hostCount }, (_, i) => hostState(hostPlan(i + 1), count));
+  const h1 = hosts[0] as LabHostState;
   const state: LabState = {
     namespace: NAMESPACE,
     network: NETWORK_NAME,
     bridge: BRIDGE_NAME,
     accel,
-    ssh: {
-      host: SSH_HOST,
-      port: SSH_PORT,
-      user: 'root',
-      key: paths.clientKey,
-      knownHosts: paths.knownHosts,
+    ssh: h1.ssh,
+    sshUri: h1.sshUri,
+    virshUri: h1.virshUri,
+    guests: h1.guests,
+    hosts,
+    demo: {
+      ssh: sshOf(DEMO_LINK.far.ip),
+      sshUri: sshUri(DEMO_LINK.far.ip),
+      virshUri: virshUri(DEMO_LINK.far.ip),
     },
-    sshUri: `qemu+ssh://root@${SSH_HOST}:${SSH_PORT}/system?keyfile=${paths.clientKey}&known_hosts=${paths.knownHosts}`,
-    virshUri: `qemu+ssh://root@${SSH_HOST}:${SSH_PORT}/system?keyfile=${paths.clientKey}&command=${paths.sshWrapper}`,
-    guests: plan.map((g) => ({ ...g, console: paths.console(g.name) })),
   };
   await phase('boot', async () => {
-    const net = await ensureNetwork(plan);
-    const started = await ensureGuests(count, accel, image.hash);
+    const net = await ensureNetwork(firstHostShell, first);
+    const started = await ensureGuests(firstHostShell, first, count, accel, image.hash);
     log(
       `network ${net}; guests ${started.length ? `started: ${started.join(' ')}` : 'all running'} (${accel})`,
     );
-    await writeFile(paths.labJson, `${JSON.stringify(state, null, 2)}\n`);
-    await waitConnected(state, opts.timeoutMs ?? 240_000);
   });
+  const known = [
+    { host: SSH_HOST, key: hostKey },
+    { host: DEMO_LINK.far.ip, key: hostKey },
+  ];
+  await phase('hosts', async () => {
+    for (let n = 2; n <= hostCount; n++) {
+      const h = await ensureHost(n, log);
+      await attachToFirstBridge(h.plan);
+      await ensureNetwork(h.shell, h.plan);
+      const started = await ensureGuests(h.shell, h.plan, count, accel, image.hash);
+      known.push({ host: h.plan.sshHost, key: h.hostKey });
+      log(
+        `${h.plan.id}: guests ${started.length ? `started: ${started.join(' ')}` : 'all running'}`,
+      );
+    }
+    for (const n of await presentHosts()) if (n > hostCount) await removeHost(n, log);
+    await removeHostsDir();
+  });
+  await writeKnownHosts(known);
+  await writeFile(paths.labJson, `${JSON.stringify(state, null, 2)}\n`);
+  await phase('connect', () => waitConnected(state, opts.timeoutMs ?? 240_000));
   return { state, timings };
 }
 
 async function waitConnected(state: LabState, timeoutMs: number): Promise<Matrix> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const m = await readMatrix(state);
+    const m = await readMatrix(state, undefined, allGuests(state));
     if (fullyConnected(m)) return m;
     if (Date.now() > deadline) {
       const lines: string[] = ['the lab guests did not all reach each other in time:'];
@@ -140,7 +247,7 @@ async function waitConnected(state: LabState, timeoutMs: number): Promise<Matrix
           lines.push(
             `  ${f.from} -> ${f.to} over ${f.protocol}: no answer in the last ${f.of} rounds`,
           );
-      for (const g of state.guests) {
+      for (const g of allGuests(state)) {
         const tail = await readTail(g.console, 2048).catch(() => '(no console file)');
         lines.push(
           `  ${g.name} console ends with:`,
@@ -157,33 +264,60 @@ async function waitConnected(state: LabState, timeoutMs: number): Promise<Matrix
   }
 }
 
-export interface Status {
+export interface HostStatus {
+  id: HostId;
   namespace: boolean;
   daemons: { name: string; pid: number | null; running: boolean; inNamespace: boolean }[];
   domains: { name: string; running: boolean }[];
+}
+
+export interface Status extends HostStatus {
+  /** Host 2 and up, as lab.json names them. */
+  others: HostStatus[];
+  /** Every pair across every host. */
   matrix: Matrix | null;
   up: boolean;
 }
 
-export async function status(): Promise<Status> {
-  const namespace = await namespaceExists();
+async function hostStatus(plan: HostPlan): Promise<HostStatus> {
+  const p = plan.root ? hostPaths(plan.root) : paths;
+  const namespace = await namespaceExists(plan.namespace);
   const daemons = [
-    await daemonState('virtlogd', paths.virtlogdPid),
-    await daemonState('libvirtd', paths.libvirtdPid),
-    await daemonState('sshd', paths.sshdPid),
+    await daemonState('virtlogd', p.virtlogdPid, plan.namespace),
+    await daemonState('libvirtd', p.libvirtdPid, plan.namespace),
+    await daemonState('sshd', p.sshdPid, plan.namespace),
   ];
-  const libvirtUp = daemons[1]?.inNamespace ?? false;
-  const domains = libvirtUp
-    ? (await listDomains()).filter((d) => d.name.startsWith('lab-node'))
-    : [];
-  const matrix = existsSync(paths.labJson) ? await readMatrix() : null;
+  let shell = plan.root ? null : firstHostShell;
+  if (plan.root) {
+    const holder = await holderPid(plan);
+    if (holder) shell = enteredShell(holder);
+  }
+  const libvirtUp = (daemons[1]?.inNamespace ?? false) && shell !== null;
+  const domains =
+    libvirtUp && shell
+      ? (await listDomains(shell)).filter((d) => labGuestNumber(d.name, plan) !== null)
+      : [];
+  return { id: plan.id, namespace, daemons, domains };
+}
+
+export async function status(): Promise<Status> {
+  const first = await hostStatus(hostPlan(1));
+  const state = existsSync(paths.labJson) ? await readLabState() : null;
+  const others: HostStatus[] = [];
+  for (const h of state?.hosts?.slice(1) ?? [])
+    others.push(await hostStatus(hostPlan(Number(h.id.slice(1)))));
+  const matrix = state ? await readMatrix(state, undefined, allGuests(state)) : null;
   const up =
-    namespace && daemons.every((d) => d.inNamespace) && matrix !== null && fullyConnected(matrix);
-  return { namespace, daemons, domains, matrix, up };
+    [first, ...others].every((h) => h.namespace && h.daemons.every((d) => d.inNamespace)) &&
+    matrix !== null &&
+    fullyConnected(matrix);
+  return { ...first, others, matrix, up };
 }
 
 /** Removes everything `up` made: guests, network, daemons (by their pids), namespace, state. */
 export async function down(opts: { purge?: boolean }, log: (s: string) => void): Promise<void> {
+  for (const n of await presentHosts()) await removeHost(n, log);
+  await removeHostsDir();
   let libvirtd = await daemonState('libvirtd', paths.libvirtdPid);
   if (!libvirtd.running && (await leftoverDefinitions())) {
     // Definitions outlive the daemon (e.g. after a reboot): start it to remove them properly.
@@ -193,8 +327,8 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
     libvirtd = await daemonState('libvirtd', paths.libvirtdPid);
   }
   if (libvirtd.inNamespace) {
-    await removeGuests();
-    await removeNetwork();
+    await removeGuests(firstHostShell, hostPlan(1));
+    await removeNetwork(firstHostShell);
   }
   for (const [name, file] of [
     ['sshd', paths.sshdPid],
@@ -207,18 +341,12 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
       await stopPid(d.pid);
     }
   }
-  if (await namespaceExists()) {
-    // Whatever is still in the namespace was started by the lab (dnsmasq, a stray qemu).
-    const { stdout } = await run('ip', ['netns', 'pids', NAMESPACE]);
-    for (const pid of stdout
-      .split('\n')
-      .map(Number)
-      .filter((p) => p > 0)) {
-      log(`stopping leftover pid ${pid}`);
-      await stopPid(pid);
-    }
-    await deleteNamespace();
-  }
+  // Whatever is still in the namespace was started by the lab (dnsmasq, a stray qemu).
+  await stopNamespacePids(NAMESPACE, log);
+  await deleteNamespace();
+  // The demo link's host end goes with the namespace; one left by a half-made link goes here.
+  if (await succeeds('ip', ['link', 'show', 'dev', DEMO_LINK.near.dev]))
+    await run('ip', ['link', 'del', DEMO_LINK.near.dev]);
   // libvirt leaves these behind after net-destroy (libvirt-facts.md).
   await rm(`/run/libvirt/network/${NETWORK_NAME}`, { recursive: true, force: true });
   await rm(`/run/libvirt/network/${NETWORK_NAME}.xml`, { force: true });

@@ -56,6 +56,28 @@ export function virsh(args: readonly string[], opts?: Parameters<typeof run>[2])
   return run('virsh', ['-q', '-c', 'qemu:///system', ...args], opts);
 }
 
+/**
+ * How the lab's own code reaches one libvirt host: commands in its network namespace, and virsh
+ * on its libvirtd's local socket. Host 1 shares the machine's mount namespace; host 2 and up
+ * live in a mount namespace of their own, entered through the process that holds it.
+ */
+export interface HostShell {
+  run(cmd: string, args: readonly string[], opts?: Parameters<typeof run>[2]): Promise<RunResult>;
+  virsh(args: readonly string[], opts?: Parameters<typeof run>[2]): Promise<RunResult>;
+}
+
+export const firstHostShell: HostShell = { run: runInNs, virsh };
+
+/** Commands inside the network, mount and UTS namespaces of the process `holderPid`. */
+export function enteredShell(holderPid: number): HostShell {
+  const enter = (cmd: string, args: readonly string[], opts?: Parameters<typeof run>[2]) =>
+    run('nsenter', ['-t', String(holderPid), '-m', '-n', '-u', cmd, ...args], opts);
+  return {
+    run: enter,
+    virsh: (args, opts) => enter('virsh', ['-q', '-c', 'qemu:///system', ...args], opts),
+  };
+}
+
 /** Runs a command in the namespace with the terminal attached; resolves to its exit code. */
 export function execInNs(argv: readonly string[]): Promise<number> {
   return new Promise((resolve) => {

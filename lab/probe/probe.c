@@ -13,8 +13,14 @@
  *   ipspoof     a UDP frame from node i with a forged source IP arrived here.
  * Guest clocks under TCG run slow, so the host never trusts guest time: it reads rounds.
  *
- * Peers are 192.168.77.(10+i) with MAC 52:54:00:00:00:ii (the lab's fixed plan).
- * Usage: probe NODE NODES
+ * Node n is guest ((n-1)%8)+1 of host ((n-1)/8)+1: address 192.168.77.(10+n), MAC
+ * 52:54:00:00:HH:LL with HH the host's number minus one and LL = 0x11 * its guest number (the
+ * lab's fixed plan, lab/config.ts).
+ * Usage: probe NODE FIRST LAST
+ *   FIRST..LAST are the nodes of this guest's own host, probed from the first round. Nodes of
+ *   other hosts may come up later without this guest restarting: each round also probes one
+ *   node not yet heard from (in turn), and a node heard from once (any ICMP, UDP or TCP from
+ *   it) is probed every round from then on. Masks run up to the highest node known.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,13 +42,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_NODES 8
+#define GUESTS_PER_HOST 8
+#define MAX_NODES 24
 #define UDP_PORT 7001
 #define TCP_PORT 7002
 #define SPOOF_PORT 7003
 #define ROUND_MS 300
 
-static int me, nodes;
+static int me;
+/* known[i]: node i is probed every round. */
+static int known[MAX_NODES + 1];
 
 static uint64_t now_ms(void) {
   struct timespec ts;
@@ -61,7 +70,7 @@ static int peer_of(uint32_t addr_be) {
   uint32_t a = ntohl(addr_be);
   if ((a >> 8) != ((192u << 16) | (168u << 8) | 77u)) return 0;
   int i = (int)(a & 0xff) - 10;
-  return (i >= 1 && i <= nodes) ? i : 0;
+  return (i >= 1 && i <= MAX_NODES) ? i : 0;
 }
 
 static uint16_t csum(const void *data, size_t len) {
@@ -80,6 +89,12 @@ static int listen_udp(int port) {
   return s;
 }
 
+static void node_mac(int n, uint8_t mac[6]) {
+  uint8_t m[6] = {0x52, 0x54, 0, 0, (uint8_t)((n - 1) / GUESTS_PER_HOST),
+                  (uint8_t)(((n - 1) % GUESTS_PER_HOST + 1) * 0x11)};
+  memcpy(mac, m, 6);
+}
+
 /* A raw Ethernet frame carrying UDP to SPOOF_PORT of node `to`, with the source MAC or the
  * source IP forged. The payload names the real sender so the receiver can attribute it. */
 static void send_spoofed(int psock, int ifindex, int to, int forge_mac) {
@@ -88,8 +103,9 @@ static void send_spoofed(int psock, int ifindex, int to, int forge_mac) {
   struct iphdr *ip = (void *)(f + sizeof *eh);
   struct udphdr *udp = (void *)((uint8_t *)ip + sizeof *ip);
   char *payload = (char *)udp + sizeof *udp;
-  uint8_t dst[6] = {0x52, 0x54, 0, 0, 0, (uint8_t)(to * 0x11)};
-  uint8_t src[6] = {0x52, 0x54, 0, 0, 0, (uint8_t)(me * 0x11)};
+  uint8_t dst[6], src[6];
+  node_mac(to, dst);
+  node_mac(me, src);
   if (forge_mac) src[3] = 0x66; /* 52:54:00:66:00:ii is nobody's MAC */
   memcpy(eh->ether_dhost, dst, 6);
   memcpy(eh->ether_shost, src, 6);
@@ -116,10 +132,15 @@ static void send_spoofed(int psock, int ifindex, int to, int forge_mac) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 3) { fprintf(stderr, "usage: probe NODE NODES\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: probe NODE FIRST LAST\n"); return 2; }
   me = atoi(argv[1]);
-  nodes = atoi(argv[2]);
-  if (me < 1 || nodes < 1 || nodes > MAX_NODES || me > nodes) { fprintf(stderr, "bad args\n"); return 2; }
+  int first = atoi(argv[2]), last = atoi(argv[3]);
+  if (first < 1 || last > MAX_NODES || first > last || me < first || me > last) {
+    fprintf(stderr, "bad args\n");
+    return 2;
+  }
+  for (int i = first; i <= last; i++) known[i] = 1;
+  int seek = 0; /* the last unknown node probed */
   setvbuf(stdout, NULL, _IOLBF, 0);
 
   int icmp = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK, IPPROTO_ICMP);
@@ -141,14 +162,23 @@ int main(int argc, char **argv) {
     int tcp_fd[MAX_NODES + 1];
     uint64_t start = now_ms();
 
-    for (int i = 1; i <= nodes; i++) {
+    int probe[MAX_NODES + 1] = {0};
+    for (int i = 1; i <= MAX_NODES; i++) probe[i] = known[i];
+    for (int k = 0; k < MAX_NODES; k++) {
+      seek = seek % MAX_NODES + 1;
+      if (!known[seek] && seek != me) {
+        probe[seek] = 1;
+        break;
+      }
+    }
+    for (int i = 1; i <= MAX_NODES; i++) {
       tcp_fd[i] = -1;
-      if (i == me) continue;
+      if (i == me || !probe[i]) continue;
       struct sockaddr_in sa;
       peer_addr(i, &sa, 0);
       struct icmphdr h = {.type = ICMP_ECHO};
       h.un.echo.id = htons((uint16_t)(0x4b00 + me));
-      h.un.echo.sequence = htons((uint16_t)(round * 16 + (unsigned)i));
+      h.un.echo.sequence = htons((uint16_t)(round * 32 + (unsigned)i));
       h.checksum = csum(&h, sizeof h);
       sendto(icmp, &h, sizeof h, 0, (struct sockaddr *)&sa, sizeof sa);
 
@@ -177,7 +207,7 @@ int main(int argc, char **argv) {
       p[np++] = (struct pollfd){.fd = udp_rx, .events = POLLIN};
       p[np++] = (struct pollfd){.fd = spoof_rx, .events = POLLIN};
       p[np++] = (struct pollfd){.fd = tcp_l, .events = POLLIN};
-      for (int i = 1; i <= nodes; i++)
+      for (int i = 1; i <= MAX_NODES; i++)
         if (tcp_fd[i] >= 0 && !tcp_ok[i]) p[np++] = (struct pollfd){.fd = tcp_fd[i], .events = POLLOUT};
       if (poll(p, (nfds_t)np, left) <= 0) continue;
 
@@ -191,8 +221,9 @@ int main(int argc, char **argv) {
         if (r < (ssize_t)(ip->ihl * 4 + sizeof(struct icmphdr))) continue;
         struct icmphdr *h = (void *)(buf + ip->ihl * 4);
         int peer = peer_of(ip->saddr);
+        if (peer) known[peer] = 1; /* a peer's echo requests count too */
         if (h->type == ICMP_ECHOREPLY && peer && ntohs(h->un.echo.id) == 0x4b00 + me &&
-            ntohs(h->un.echo.sequence) == (uint16_t)(round * 16 + (unsigned)peer))
+            ntohs(h->un.echo.sequence) == (uint16_t)(round * 32 + (unsigned)peer))
           icmp_ok[peer] = 1;
       }
       for (;;) {
@@ -200,21 +231,27 @@ int main(int argc, char **argv) {
         ssize_t r = recvfrom(udp_rx, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &fl);
         if (r < 0) break;
         int peer = peer_of(from.sin_addr.s_addr);
-        if (peer && r >= 2 && buf[0] == 'U' && atoi((char *)buf + 1) == peer) udp_ok[peer] = 1;
+        if (peer && r >= 2 && buf[0] == 'U' && atoi((char *)buf + 1) == peer) {
+          udp_ok[peer] = 1;
+          known[peer] = 1;
+        }
       }
       for (;;) {
         ssize_t r = recv(spoof_rx, buf, sizeof buf - 1, 0);
         if (r < 0) break;
         buf[r] = 0;
         int peer = atoi((char *)buf + 1);
-        if (peer >= 1 && peer <= nodes) {
+        if (peer >= 1 && peer <= MAX_NODES) {
           if (buf[0] == 'M') mac_ok[peer] = 1;
           if (buf[0] == 'I') ip_ok[peer] = 1;
         }
       }
       for (;;) {
-        int c = accept(tcp_l, NULL, NULL);
+        fl = sizeof from;
+        int c = accept(tcp_l, (struct sockaddr *)&from, &fl);
         if (c < 0) break;
+        int peer = peer_of(from.sin_addr.s_addr);
+        if (peer) known[peer] = 1;
         close(c);
       }
       for (int k = 4; k < np; k++) {
@@ -222,7 +259,7 @@ int main(int argc, char **argv) {
         int err = 0;
         socklen_t el = sizeof err;
         getsockopt(p[k].fd, SOL_SOCKET, SO_ERROR, &err, &el);
-        for (int i = 1; i <= nodes; i++)
+        for (int i = 1; i <= MAX_NODES; i++)
           if (tcp_fd[i] == p[k].fd) {
             if (err == 0) tcp_ok[i] = 1;
             close(tcp_fd[i]);
@@ -230,8 +267,11 @@ int main(int argc, char **argv) {
           }
       }
     }
-    for (int i = 1; i <= nodes; i++)
+    for (int i = 1; i <= MAX_NODES; i++)
       if (tcp_fd[i] >= 0) close(tcp_fd[i]);
+    int shown = last;
+    for (int i = 1; i <= MAX_NODES; i++)
+      if (known[i] && i > shown) shown = i;
 
     char line[256];
     int n = snprintf(line, sizeof line, "@kc v1 node=%d round=%u", me, round);
@@ -239,7 +279,7 @@ int main(int argc, char **argv) {
     int *masks[] = {icmp_ok, tcp_ok, udp_ok, mac_ok, ip_ok};
     for (int m = 0; m < 5; m++) {
       n += snprintf(line + n, sizeof line - (size_t)n, " %s=", names[m]);
-      for (int i = 1; i <= nodes; i++) line[n++] = i == me ? '-' : (masks[m][i] ? '1' : '0');
+      for (int i = 1; i <= shown; i++) line[n++] = i == me ? '-' : (masks[m][i] ? '1' : '0');
       line[n] = 0;
     }
     printf("%s\n", line);
