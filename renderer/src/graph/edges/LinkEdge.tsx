@@ -4,18 +4,23 @@ import { memo, useCallback } from 'react';
 import type { ChaosState } from '../../store/initial-state';
 import { selectScenarioHighlight } from '../../store/scenario-selectors';
 import { selectIndexes, selectKnifeOneWay, selectPendingLinkIds } from '../../store/selectors';
+import { freshHost, useTraffic, useTrafficWatch } from '../../store/traffic';
 import { center } from '../../tools/knife/geometry';
-import { useChaos, useChaosStore } from '../../ui/store-context';
+import { useChaos, useChaosStore, useTransport } from '../../ui/store-context';
 import { cutTitle } from '../cut-words';
 import type { LinkEdgeData } from '../flow';
 import type { Blocked, LinkStatus } from '../model';
 import { pairLinkPath, svgPath } from '../paths';
 import { Countdown } from './Countdown';
 import { useNodeRect } from './rects';
+import { dropLabel, flowLook, flowTitle } from './traffic-look';
+import './traffic.css';
 
 // One link between two guests: intact, marked by the knife (preview), in progress, severed
 // (dashed red with scissors; click heals), pending (wanted, not in force), expired or orphaned.
 // One-way cuts carry an arrow in the dropped direction; the label names who cut and the expiry.
+// Live traffic (store/traffic.ts) moves along an intact link; a cut link's label counts the
+// packets its rules dropped.
 
 /** States the label names in a word, because the line alone does not say them. */
 const STATE_WORD: Partial<Record<LinkStatus, string>> = {
@@ -46,6 +51,13 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
     useCallback((s: ChaosState) => selectScenarioHighlight(s).linkIds.has(id), [id]),
   );
   const store = useChaosStore();
+  const api = useTransport().api;
+  useTrafficWatch(api);
+  const hostId = link?.hostId;
+  const traffic = useTraffic(
+    api,
+    useCallback((t) => (hostId ? freshHost(t, hostId, Date.now()) : null), [hostId]),
+  );
   if (!a || !b || !bridge || !link) return null;
 
   const path = pairLinkPath(a, b, center(bridge));
@@ -70,6 +82,15 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
         : link.blocked;
   const arrowKind = mark ? 'preview' : 'cut';
   const healable = link.cuts.length > 0;
+  const portA = traffic?.ports[link.a.mac];
+  const portB = traffic?.ports[link.b.mac];
+  const flow = status === 'intact' ? flowLook(portA, portB) : null;
+  const drops = healable
+    ? dropLabel(
+        link.cuts.map((c) => traffic?.cuts[c.id]),
+        traffic?.countersUnavailable ?? null,
+      )
+    : null;
 
   return (
     <>
@@ -94,8 +115,19 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
           {link.uncuttable
             ? `${nameA} – ${nameB}: cannot be cut (${link.uncuttable})`
             : `${nameA} – ${nameB}${healable ? `: cut (${link.badge})` : ''}`}
+          {portA && portB ? `\n${flowTitle(nameA ?? '', portA, nameB ?? '', portB)}` : ''}
         </title>
       </path>
+      {flow && (
+        <path
+          d={d}
+          className={`link__flow ${flow.reverse ? 'link__flow--reverse' : ''}`}
+          style={{ strokeWidth: flow.width, animationDuration: `${flow.seconds.toFixed(2)}s` }}
+          data-testid="link-flow"
+          data-pps={flow.pps.toFixed(1)}
+          aria-hidden
+        />
+      )}
       {(healable || status !== 'intact') && (
         <EdgeLabelRenderer>
           <div
@@ -162,6 +194,17 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
                   {link.expiresAt !== null && (
                     <Countdown at={link.expiresAt} className="link-label__timer" />
                   )}
+                </span>
+              )}
+              {drops && (
+                <span
+                  className={`link-label__line link-label__drops ${drops.source === 'rate-change' ? 'link-label__drops--rate' : ''}`}
+                  data-testid="drop-count"
+                  data-source={drops.source}
+                  data-packets={drops.packets ?? undefined}
+                  title={drops.title}
+                >
+                  {drops.text}
                 </span>
               )}
             </span>
