@@ -8,22 +8,23 @@ import {
   type NodeTypes,
   ReactFlow,
   useReactFlow,
+  useStoreApi,
 } from '@xyflow/react';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import type { GuestId } from '../../../shared/api';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { GuestId, HostId } from '../../../shared/api';
 import {
   selectDragged,
   selectGraphModel,
   selectIndexes,
   selectInventories,
   selectKnifeActive,
-  selectLayout,
   selectTheme,
 } from '../store/selectors';
 import { KnifeLayer } from '../tools/knife/KnifeLayer';
 import { useChaos, useChaosStore } from '../ui/store-context';
 import { LinkEdge } from './edges/LinkEdge';
 import { SpokeEdge, UplinkEdge } from './edges/SpokeEdge';
+import './graph.css';
 import {
   type FlowEdge,
   type FlowNode,
@@ -33,12 +34,24 @@ import {
   syncEdges,
   syncNodes,
 } from './flow';
+import { HostList } from './HostList';
+import { layoutGraph } from './layout';
+import { hostNodeId } from './model';
 import { GuestNode } from './nodes/GuestNode';
 import { HostNode } from './nodes/HostNode';
 import { SegmentNode } from './nodes/SegmentNode';
+import { SummaryEdge } from './SummaryEdge';
+import { type GraphView, GraphViewContext, lodOf, useLod } from './view';
 
 const nodeTypes: NodeTypes = { host: HostNode, segment: SegmentNode, guest: GuestNode };
-const edgeTypes: EdgeTypes = { link: LinkEdge, spoke: SpokeEdge, uplink: UplinkEdge };
+const edgeTypes: EdgeTypes = {
+  link: LinkEdge,
+  spoke: SpokeEdge,
+  uplink: UplinkEdge,
+  summary: SummaryEdge,
+};
+/** Room at the bottom for the partition bar. */
+const FIT_PADDING = { top: '6%', x: '6%', bottom: '90px' } as const;
 
 /** Arrow heads for one-way cuts (red) and for the knife's one-way preview (amber). */
 function Markers() {
@@ -81,18 +94,66 @@ function FitOnArrival({ fitKey, ready }: { fitKey: string; ready: boolean }) {
   useEffect(() => {
     if (!ready || fitted.current === fitKey) return;
     fitted.current = fitKey;
-    // Room at the bottom for the partition bar.
-    requestAnimationFrame(
-      () => void fitView({ padding: { top: '6%', x: '6%', bottom: '90px' }, duration: 0 }),
-    );
+    requestAnimationFrame(() => void fitView({ padding: FIT_PADDING, duration: 0 }));
   }, [fitView, fitKey, ready]);
+  return null;
+}
+
+/** The dotted background, only where its dots are far enough apart to be worth painting: zoomed
+ * far out they would be a pixel apart, millions of them, painted again on every frame. */
+function LodBackground() {
+  const lod = useLod();
+  return lod === 'near' || lod === 'mid' ? <Background gap={28} /> : null;
+}
+
+/**
+ * The zoom as a CSS variable on the canvas, written straight to the DOM on every viewport change
+ * (no React render): graph.css scales labels by it so that text stays readable when zoomed out.
+ */
+function ZoomVariable({ target }: { target: React.RefObject<HTMLDivElement | null> }) {
+  const flowStore = useStoreApi();
+  useEffect(() => {
+    let last = -1;
+    const write = (zoom: number) => {
+      if (zoom === last) return;
+      last = zoom;
+      target.current?.style.setProperty('--kc-zoom', zoom.toFixed(4));
+      // graph.css drops costly effects (shadows, glows) when zoomed out over many nodes.
+      target.current?.setAttribute('data-lod', lodOf(zoom));
+    };
+    write(flowStore.getState().transform[2]);
+    return flowStore.subscribe((s) => write(s.transform[2]));
+  }, [flowStore, target]);
   return null;
 }
 
 export function GraphCanvas() {
   const store = useChaosStore();
   const model = useChaos(selectGraphModel);
-  const layout = useChaos(selectLayout);
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(() => new Set());
+  const layout = useMemo(() => layoutGraph(model, { collapsed }), [model, collapsed]);
+  const canvas = useRef<HTMLDivElement>(null);
+  const { fitView } = useReactFlow();
+  // What nodes and the host list may do to the view (GraphCanvas sits in App's provider).
+  const view = useMemo<GraphView>(
+    () => ({
+      toggleCollapsed(hostId) {
+        setCollapsed((c) => {
+          const next = new Set(c);
+          if (!next.delete(hostId)) next.add(hostId);
+          return next;
+        });
+      },
+      zoomToHost(hostId) {
+        const nodes = [{ id: hostNodeId(hostId as HostId) }];
+        void fitView({ nodes, padding: FIT_PADDING, duration: 250 });
+      },
+      showAll() {
+        void fitView({ padding: FIT_PADDING, duration: 250 });
+      },
+    }),
+    [fitView],
+  );
   const dragged = useChaos(selectDragged);
   const theme = useChaos(selectTheme);
   const knifeActive = useChaos(selectKnifeActive);
@@ -103,11 +164,14 @@ export function GraphCanvas() {
     () => setNodes((previous) => syncNodes(previous, flowNodes(model, layout, dragged))),
     [model, layout, dragged],
   );
-  useEffect(() => setEdges((previous) => syncEdges(previous, flowEdges(model))), [model]);
+  useEffect(
+    () => setEdges((previous) => syncEdges(previous, flowEdges(model, layout))),
+    [model, layout],
+  );
 
   const inventories = useChaos(selectInventories);
   const fitKey = model.hosts.map((h) => `${h.hostId}:${inventories[h.hostId] ? 1 : 0}`).join('|');
-  const expectedNodes = model.hosts.length + model.segments.length + model.guests.length;
+  const expectedNodes = Object.keys(layout.positions).length;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => setNodes((current) => applyNodeChanges(changes, current)),
@@ -115,49 +179,61 @@ export function GraphCanvas() {
   );
 
   return (
-    <div className={`canvas ${knifeActive ? 'canvas--knife' : ''}`} data-testid="graph">
+    <div
+      ref={canvas}
+      className={`canvas ${knifeActive ? 'canvas--knife' : ''}`}
+      data-testid="graph"
+    >
       <Markers />
-      <ReactFlow<FlowNode, FlowEdge>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        edgeTypes={edgeTypes}
-        onNodesChange={onNodesChange}
-        onNodeDragStop={(_event, node) => {
-          const host = hostOfNode(selectIndexes(store.getState()).model, node.id);
-          if (host) store.getState().dragNode(host as never, node.id, node.position);
-        }}
-        onNodeClick={(event, node) => {
-          if (node.type !== 'guest') return;
-          const toggle = event.ctrlKey || event.metaKey;
-          store.getState().selectGuests([node.id as GuestId], toggle ? 'toggle' : 'replace');
-        }}
-        onNodeDoubleClick={(_event, node) => {
-          if (node.type === 'guest') store.getState().setPanel('guest');
-        }}
-        onEdgeClick={(_event, edge) => {
-          if (edge.type === 'link') void store.getState().healLink(edge.id);
-        }}
-        onPaneClick={() => store.getState().selectGuests([])}
-        colorMode={theme}
-        minZoom={0.05}
-        maxZoom={2.5}
-        nodesConnectable={false}
-        elementsSelectable={false}
-        selectionKeyCode={null}
-        multiSelectionKeyCode={null}
-        deleteKeyCode={null}
-        panOnDrag={!knifeActive}
-        onlyRenderVisibleElements={nodes.length > 150}
-        proOptions={{ hideAttribution: false }}
-      >
-        <Background gap={28} />
-        {/* Before the controls, so they stay clickable while the knife is out. */}
-        <KnifeLayer />
-        <Controls showInteractive={false} position="bottom-left" />
-        {nodes.length > 40 && <MiniMap pannable zoomable position="bottom-right" />}
-        <FitOnArrival fitKey={fitKey} ready={nodes.length > 0 && nodes.length === expectedNodes} />
-      </ReactFlow>
+      <GraphViewContext.Provider value={view}>
+        <ReactFlow<FlowNode, FlowEdge>
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          edgeTypes={edgeTypes}
+          onNodesChange={onNodesChange}
+          onNodeDragStop={(_event, node) => {
+            const host = hostOfNode(selectIndexes(store.getState()).model, node.id);
+            if (host) store.getState().dragNode(host as never, node.id, node.position);
+          }}
+          onNodeClick={(event, node) => {
+            if (node.type !== 'guest') return;
+            const toggle = event.ctrlKey || event.metaKey;
+            store.getState().selectGuests([node.id as GuestId], toggle ? 'toggle' : 'replace');
+          }}
+          onNodeDoubleClick={(_event, node) => {
+            if (node.type === 'guest') store.getState().setPanel('guest');
+            if (node.type === 'host') view.zoomToHost(node.data.hostId);
+          }}
+          onEdgeClick={(_event, edge) => {
+            if (edge.type === 'link') void store.getState().healLink(edge.id);
+          }}
+          onPaneClick={() => store.getState().selectGuests([])}
+          colorMode={theme}
+          minZoom={0.02}
+          maxZoom={2.5}
+          nodesConnectable={false}
+          elementsSelectable={false}
+          selectionKeyCode={null}
+          multiSelectionKeyCode={null}
+          deleteKeyCode={null}
+          panOnDrag={!knifeActive}
+          onlyRenderVisibleElements
+          proOptions={{ hideAttribution: false }}
+        >
+          <LodBackground />
+          {/* Before the controls, so they stay clickable while the knife is out. */}
+          <KnifeLayer />
+          <Controls showInteractive={false} position="bottom-left" />
+          {nodes.length > 40 && <MiniMap pannable zoomable position="bottom-right" />}
+          <FitOnArrival
+            fitKey={fitKey}
+            ready={nodes.length > 0 && nodes.length === expectedNodes}
+          />
+          <ZoomVariable target={canvas} />
+          <HostList model={model} collapsed={collapsed} />
+        </ReactFlow>
+      </GraphViewContext.Provider>
     </div>
   );
 }

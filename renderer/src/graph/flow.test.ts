@@ -1,20 +1,54 @@
 import { describe, expect, it } from 'vitest';
 import { LAB_SEGMENT, labCut, labGuest, labHost, labInventory } from '../../../shared/api/fixtures';
 import { flowEdges, flowNodes, hostOfNode, syncEdges, syncNodes } from './flow';
+import { hostsOf } from './hosts.fixture';
 import { layoutGraph } from './layout';
 import { buildGraphModel } from './model';
 
 const model = (inventory = labInventory(3)) => buildGraphModel([labHost], { lab: inventory });
 
 describe('flow nodes and edges', () => {
-  it('has a node per host, segment and guest, and edges for uplinks, spokes and links', () => {
+  it('has a node per host, segment and guest, and edges for spokes and links', () => {
     const m = model();
     const nodes = flowNodes(m, layoutGraph(m), {});
     expect(nodes.map((n) => n.type)).toEqual(['host', 'segment', 'guest', 'guest', 'guest']);
-    const edges = flowEdges(m);
-    expect(edges.filter((e) => e.type === 'uplink')).toHaveLength(1);
+    // The host is a group: its segment and guests are its children, placed relative to it.
+    expect(nodes.slice(1).every((n) => n.parentId === 'host:lab')).toBe(true);
+    const layout = layoutGraph(m);
+    const guest = nodes[2];
+    expect(guest?.position.x).toBe(
+      (layout.positions[guest?.id ?? ''] as { x: number }).x -
+        (layout.positions['host:lab'] as { x: number }).x,
+    );
+    const edges = flowEdges(m, layout);
+    // Its own segment sits inside the host's group: no uplink line.
+    expect(edges.filter((e) => e.type === 'uplink')).toHaveLength(0);
     expect(edges.filter((e) => e.type === 'spoke')).toHaveLength(3);
     expect(edges.filter((e) => e.type === 'link')).toHaveLength(3);
+  });
+
+  it('leaves out what a collapsed host holds; its links across hosts become one summary edge', () => {
+    const { summaries, inventories } = hostsOf(2, 3);
+    const m = buildGraphModel(summaries, inventories);
+    const collapsed = layoutGraph(m, { collapsed: new Set(['h1']) });
+    const nodes = flowNodes(m, collapsed, {});
+    expect(nodes.filter((n) => n.parentId === 'host:h1')).toEqual([]);
+    expect(nodes.find((n) => n.id === 'host:h1')?.data).toEqual({ hostId: 'h1', collapsed: true });
+    const edges = flowEdges(m, collapsed);
+    const ends = new Set(nodes.map((n) => n.id));
+    expect(edges.every((e) => ends.has(e.source) && ends.has(e.target))).toBe(true);
+    // A segment spanning both hosts: h1's three spokes fold into one edge to h1's card.
+    const [first] = m.segments;
+    const spanning = {
+      ...m,
+      segments: m.segments.map((s) => (s === first ? { ...s, hostIds: ['h1', 'h2'] as never } : s)),
+      spokes: m.spokes.map((x) => ({ ...x, segmentId: first?.id as never })),
+    };
+    const layout = layoutGraph(spanning, { collapsed: new Set(['h1']) });
+    const summary = flowEdges(spanning, layout).filter((e) => e.type === 'summary');
+    expect(summary).toEqual([
+      expect.objectContaining({ source: first?.id, target: 'host:h1', data: { count: 3 } }),
+    ]);
   });
 
   it('lays dragged positions over the computed ones', () => {

@@ -7,7 +7,7 @@ import type { GraphModel } from './model';
 // change only when something is added, removed or moved. sync* keep the objects React Flow
 // already has (and its measurements) whenever nothing about them changed: no flicker, no jump.
 
-export type HostNodeData = { hostId: string };
+export type HostNodeData = { hostId: string; collapsed: boolean };
 export type SegmentNodeData = { segmentId: string };
 export type GuestNodeData = { guestId: string };
 export type LinkEdgeData = { segmentId: string };
@@ -20,47 +20,107 @@ export type FlowNode =
 export type FlowEdge =
   | Edge<LinkEdgeData, 'link'>
   | Edge<SpokeEdgeData, 'spoke'>
-  | Edge<Record<string, never>, 'uplink'>;
+  | Edge<Record<string, never>, 'uplink'>
+  | Edge<{ count: number }, 'summary'>;
 
+/**
+ * Hosts are parent nodes: React Flow positions their segments and guests relative to them and
+ * moves them together. Positions the user dragged are kept as React Flow gave them (relative to
+ * the parent for a host's nodes). Nodes of a collapsed host are left out.
+ */
 export function flowNodes(
   model: GraphModel,
   layout: Layout,
   dragged: Readonly<Record<string, Readonly<Record<string, XY>>>>,
 ): FlowNode[] {
-  const positions = mergePositions(layout.positions, Object.assign({}, ...Object.values(dragged)));
+  const relative: Record<string, XY> = {};
+  for (const [id, at] of Object.entries(layout.positions)) {
+    const parent = layout.parents[id];
+    const origin = parent ? layout.positions[parent] : undefined;
+    relative[id] = origin ? { x: at.x - origin.x, y: at.y - origin.y } : at;
+  }
+  const positions = mergePositions(relative, Object.assign({}, ...Object.values(dragged)));
   const nodes: FlowNode[] = [];
   const place = (id: string) => {
     const position = positions[id] ?? { x: 0, y: 0 };
     const size = layout.sizes[id] ?? { width: 100, height: 40 };
-    return { id, position, width: size.width, height: size.height };
+    const parentId = layout.parents[id];
+    return {
+      id,
+      position,
+      width: size.width,
+      height: size.height,
+      ...(parentId ? { parentId } : {}),
+    };
   };
   for (const host of model.hosts) {
-    nodes.push({ ...place(host.id), type: 'host', data: { hostId: host.hostId }, draggable: true });
+    const collapsed = layout.collapsed.has(host.hostId);
+    nodes.push({
+      ...place(host.id),
+      type: 'host',
+      data: { hostId: host.hostId, collapsed },
+      draggable: true,
+      // Dragged by its header only: a press on the group's empty area pans the canvas.
+      dragHandle: '.host__header',
+    });
   }
   for (const segment of model.segments) {
+    if (!(segment.id in layout.positions)) continue;
     nodes.push({ ...place(segment.id), type: 'segment', data: { segmentId: segment.id } });
   }
   for (const guest of model.guests) {
+    if (!(guest.id in layout.positions)) continue;
     nodes.push({ ...place(guest.id), type: 'guest', data: { guestId: guest.id } });
   }
   return nodes;
 }
 
-export function flowEdges(model: GraphModel): FlowEdge[] {
+/**
+ * Edges between drawn nodes. A host's own segment sits inside its group (no uplink); a segment
+ * spanning hosts gets an uplink from each host. Edges into a collapsed host become one summary
+ * edge per (other end, host), labelled with how many links it stands for.
+ */
+export function flowEdges(model: GraphModel, layout?: Layout): FlowEdge[] {
   const edges: FlowEdge[] = [];
-  for (const host of model.hosts) {
-    for (const segmentId of host.segmentIds) {
-      edges.push({
-        id: `uplink|${segmentId}`,
-        type: 'uplink',
-        source: host.id,
-        target: segmentId,
-        data: {},
-        selectable: false,
-      });
+  const collapsed = layout?.collapsed ?? new Set<string>();
+  const guestHost = new Map(model.guests.map((g) => [g.id as string, g.hostId as string]));
+  const hostNode = new Map(model.hosts.map((h) => [h.hostId as string, h.id]));
+  const summaries = new Map<string, { source: string; target: string; count: number }>();
+  /** The node an end is drawn as: itself, or its host's card when that host is collapsed. */
+  const shown = (id: string) => {
+    const host = guestHost.get(id);
+    return host !== undefined && collapsed.has(host) ? (hostNode.get(host) ?? null) : id;
+  };
+  const summarise = (source: string, target: string) => {
+    const key = `${source}|${target}`;
+    const s = summaries.get(key) ?? { source, target, count: 0 };
+    s.count++;
+    summaries.set(key, s);
+  };
+  for (const segment of model.segments) {
+    if (segment.hostIds.length < 2) continue;
+    for (const hostId of segment.hostIds) {
+      const host = hostNode.get(hostId);
+      if (host && !collapsed.has(hostId))
+        edges.push({
+          id: `uplink|${segment.id}|${hostId}`,
+          type: 'uplink',
+          source: host,
+          target: segment.id,
+          data: {},
+          selectable: false,
+        });
     }
   }
+  const spanning = new Set(model.segments.filter((s) => s.hostIds.length > 1).map((s) => s.id));
   for (const spoke of model.spokes) {
+    const target = shown(spoke.guestId);
+    if (target === null) continue;
+    if (target !== spoke.guestId) {
+      // Only a segment drawn outside the collapsed host still has something to link to.
+      if (spanning.has(spoke.segmentId)) summarise(spoke.segmentId, target);
+      continue;
+    }
     edges.push({
       id: spoke.id,
       type: 'spoke',
@@ -71,6 +131,15 @@ export function flowEdges(model: GraphModel): FlowEdge[] {
     });
   }
   for (const link of model.links) {
+    const [a, b] = [shown(link.a.guestId), shown(link.b.guestId)];
+    if (a === null || b === null) continue;
+    if (a !== link.a.guestId || b !== link.b.guestId) {
+      if (a !== b) {
+        const [x, y] = [a, b].sort();
+        summarise(x as string, y as string);
+      }
+      continue;
+    }
     edges.push({
       id: link.id,
       type: 'link',
@@ -80,11 +149,23 @@ export function flowEdges(model: GraphModel): FlowEdge[] {
       selectable: false,
     });
   }
+  for (const [key, s] of summaries) {
+    edges.push({
+      id: `summary|${key}`,
+      type: 'summary',
+      source: s.source,
+      target: s.target,
+      data: { count: s.count },
+      selectable: false,
+    });
+  }
   return edges;
 }
 
 const samePlace = (a: FlowNode, b: FlowNode) =>
   a.type === b.type &&
+  a.parentId === b.parentId &&
+  (a.type !== 'host' || (b.type === 'host' && a.data.collapsed === b.data.collapsed)) &&
   a.position.x === b.position.x &&
   a.position.y === b.position.y &&
   a.width === b.width &&
@@ -112,7 +193,13 @@ export function syncEdges(previous: readonly FlowEdge[], next: readonly FlowEdge
   let changed = previous.length !== next.length;
   const result = next.map((edge, i) => {
     const old = before.get(edge.id);
-    if (old && old.type === edge.type && old.source === edge.source && old.target === edge.target) {
+    if (
+      old &&
+      old.type === edge.type &&
+      old.source === edge.source &&
+      old.target === edge.target &&
+      (edge.type !== 'summary' || (old.data as { count: number }).count === edge.data?.count)
+    ) {
       if (previous[i] !== old) changed = true;
       return old;
     }

@@ -103,6 +103,9 @@ export type GuestModel = {
 export type SegmentModel = {
   id: SegmentId;
   hostId: HostId;
+  /** Every host with guests on it: one today; a segment joined across hosts lists each, and the
+   * layout then draws it once, outside the hosts' groups. */
+  hostIds: HostId[];
   segment: Segment;
   /** Guests placed around this segment, in ring order. */
   guestIds: GuestId[];
@@ -119,7 +122,11 @@ export type HostModel = {
   segmentIds: SegmentId[];
   /** Guests on no segment (no interface, macvtap only, unknown network). */
   looseGuestIds: GuestId[];
+  /** What a collapsed host's card says. */
+  counts: HostCounts;
 };
+
+export type HostCounts = { guests: number; running: number; cuts: number; segments: number };
 
 export type GraphModel = {
   hosts: HostModel[];
@@ -269,6 +276,7 @@ export function buildGraphModel(
       summary,
       segmentIds: [],
       looseGuestIds: [],
+      counts: { guests: 0, running: 0, cuts: 0, segments: 0 },
     };
     model.hosts.push(hostModel);
     if (inventory) addInventory(model, hostModel, inventory);
@@ -278,6 +286,12 @@ export function buildGraphModel(
 
 function addInventory(model: GraphModel, host: HostModel, inventory: HostInventory) {
   const guests = [...inventory.guests].sort(compareGuests);
+  host.counts = {
+    guests: guests.length,
+    running: guests.filter((g) => g.state === 'running').length,
+    cuts: inventory.cuts.length,
+    segments: inventory.segments.length,
+  };
   const segmentIds = new Set(inventory.segments.map((s) => s.id));
   const cutsByGuest = new Map<GuestId, number>();
   for (const cut of inventory.cuts) {
@@ -310,6 +324,7 @@ function addInventory(model: GraphModel, host: HostModel, inventory: HostInvento
     model.segments.push({
       id: segment.id,
       hostId: inventory.hostId,
+      hostIds: [inventory.hostId],
       segment,
       guestIds: members.filter((g) => placedOn.get(g.id) === segment.id).map((g) => g.id),
       memberIds: members.map((g) => g.id),
@@ -329,9 +344,15 @@ function addSpokes(
   cuts: ActiveCut[],
   isKnifeTarget: boolean,
 ) {
+  // Cuts by guest once, not a scan of every cut per guest (thousands of guests on a segment).
+  const byGuest = new Map<GuestId, ActiveCut[]>();
+  for (const cut of cuts) {
+    for (const id of new Set([cut.from.guestId, cut.to.guestId]))
+      byGuest.set(id, [...(byGuest.get(id) ?? []), cut]);
+  }
   for (const guest of members) {
     const iface = interfaceOn(guest, segmentId);
-    const mine = cuts.filter((c) => c.from.guestId === guest.id || c.to.guestId === guest.id);
+    const mine = byGuest.get(guest.id) ?? [];
     model.spokes.push({
       id: spokeId(segmentId, guest.id),
       kind: 'spoke',

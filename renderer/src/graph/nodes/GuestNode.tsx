@@ -15,6 +15,7 @@ import { RepairButton } from '../../ui/Interruption';
 import { useChaos } from '../../ui/store-context';
 import type { GuestNodeData } from '../flow';
 import type { GuestModel } from '../model';
+import { useLod } from '../view';
 import { CentreHandles } from './handles';
 
 const PROTECTION_LABEL = {
@@ -124,13 +125,14 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
   const previewSide = useChaos(
     useCallback((s: ChaosState) => s.previewSides.get(id as never), [id]),
   );
+  const lod = useLod();
   if (!guest) return null;
   const { name, state, interfaces } = guest.guest;
   // While its host is not connected, a guest shows what was last read, greyed out.
   const stale = hostState !== undefined && hostState !== 'connected';
   return (
     <div
-      className={`node guest guest--${state} ${selected ? 'is-selected' : ''} ${
+      className={`node guest guest--lod-${lod} guest--${state} ${selected ? 'is-selected' : ''} ${
         guest.protection === 'unprotected' ? 'guest--exposed' : ''
       } ${stale ? 'guest--stale' : ''} ${guest.interruptions.length ? 'guest--interrupted' : ''} ${
         inScenario ? 'is-scenario-active' : ''
@@ -144,25 +146,35 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
       data-preview-side={previewSide}
     >
       <CentreHandles />
-      <header className="guest__header">
-        <span className={`state-dot state-dot--${state}`} title={state} aria-hidden />
-        <strong className="guest__name" title={name}>
-          {name}
-        </strong>
-        {guest.cutCount > 0 && (
-          <span className="guest__cuts" title={`${guest.cutCount} active cuts`}>
-            <Scissors size={13} aria-hidden />
-            {guest.cutCount}
-          </span>
-        )}
-        <ProtectionBadge guest={guest} />
-        <InterruptionBadge guest={guest} />
-      </header>
-      {interfaces.length ? (
-        interfaces.map((iface) => <InterfaceRow key={iface.mac} iface={iface} />)
-      ) : (
-        <div className="iface muted">no network interface</div>
+      {lod !== 'dot' && (
+        <header className="guest__header">
+          <span className={`state-dot state-dot--${state}`} title={state} aria-hidden />
+          <strong className="guest__name" title={name}>
+            {name}
+          </strong>
+          {guest.cutCount > 0 && (
+            <span className="guest__cuts" title={`${guest.cutCount} active cuts`}>
+              <Scissors size={13} aria-hidden />
+              {guest.cutCount}
+            </span>
+          )}
+          {lod === 'near' && <ProtectionBadge guest={guest} />}
+          {lod === 'near' && <InterruptionBadge guest={guest} />}
+        </header>
       )}
+      {lod === 'mid' && (
+        // Zoomed out: the addresses alone, in type that stays readable (graph.css).
+        <div className="guest__ips">
+          {interfaces.flatMap((i) => i.ips.map((ip) => ip.address)).slice(0, 1)[0] ??
+            (interfaces.length ? 'no address known' : 'no network interface')}
+        </div>
+      )}
+      {lod === 'near' &&
+        (interfaces.length ? (
+          interfaces.map((iface) => <InterfaceRow key={iface.mac} iface={iface} />)
+        ) : (
+          <div className="iface muted">no network interface</div>
+        ))}
     </div>
   );
 }

@@ -9,13 +9,15 @@ import {
 import { rectOf } from '../../graph/edges/rects';
 import { selectIndexes, selectKnifeActive, selectOneWay } from '../../store/selectors';
 import { useChaos, useChaosStore } from '../../ui/store-context';
-import { center, type Point } from './geometry';
+import type { Point } from './geometry';
 import { type KnifeHost, KnifeTool } from './knife-tool';
 import { knifeTargets } from './targets';
 
 // The knife on the canvas: a layer over the flow that captures the pointer while the knife is
 // picked (K, the toolbar, or Shift held), feeds the pure KnifeTool in flow coordinates and draws
 // the stroke. The tool samples link paths from React Flow's measured nodes once per stroke.
+// Moves are queued and handled once per animation frame: the browser may send several moves a
+// frame, and only what is on screen at the next frame matters (thousands of links at scale).
 
 export function KnifeLayer() {
   const active = useChaos(selectKnifeActive);
@@ -26,6 +28,11 @@ export function KnifeLayer() {
   const layer = useRef<HTMLDivElement>(null);
   const line = useRef<SVGPolylineElement>(null);
   const drawn = useRef<string[]>([]);
+  /** The layer's box, read once a stroke: reading it on every move would force a layout. */
+  const origin = useRef<{ left: number; top: number } | null>(null);
+  /** Moves since the last frame, in flow coordinates, with their modifiers. */
+  const queued = useRef<Array<{ point: Point; oneWay: boolean }>>([]);
+  const frame = useRef<number | null>(null);
 
   const tool = useMemo(() => {
     const host: KnifeHost = {
@@ -49,8 +56,22 @@ export function KnifeLayer() {
     return new KnifeTool(host);
   }, [flowStore, store]);
 
+  /** Hands the queued moves to the tool and draws the stroke once. */
+  const flush = useCallback(() => {
+    if (frame.current !== null) cancelAnimationFrame(frame.current);
+    frame.current = null;
+    const moves = queued.current;
+    queued.current = [];
+    for (const m of moves) tool.pointerMove(m.point, { oneWay: m.oneWay });
+    line.current?.setAttribute('points', drawn.current.join(' '));
+  }, [tool]);
+
   const clearStroke = useCallback(() => {
+    if (frame.current !== null) cancelAnimationFrame(frame.current);
+    frame.current = null;
+    queued.current = [];
     drawn.current = [];
+    origin.current = null;
     line.current?.setAttribute('points', '');
   }, []);
 
@@ -74,10 +95,10 @@ export function KnifeLayer() {
     screenToFlowPosition({ x: e.clientX, y: e.clientY });
   const modifiers = (e: ReactPointerEvent) => ({ oneWay: e.altKey || oneWayToggle });
   const draw = (e: ReactPointerEvent) => {
-    const box = layer.current?.getBoundingClientRect();
+    origin.current ??= layer.current?.getBoundingClientRect() ?? null;
+    const box = origin.current;
     if (!box) return;
     drawn.current.push(`${Math.round(e.clientX - box.left)},${Math.round(e.clientY - box.top)}`);
-    line.current?.setAttribute('points', drawn.current.join(' '));
   };
 
   return (
@@ -92,14 +113,17 @@ export function KnifeLayer() {
         clearStroke();
         draw(e);
         tool.pointerDown(flowPoint(e), modifiers(e));
+        line.current?.setAttribute('points', drawn.current.join(' '));
       }}
       onPointerMove={(e) => {
         if (tool.state === 'idle') return;
         draw(e);
-        tool.pointerMove(flowPoint(e), modifiers(e));
+        queued.current.push({ point: flowPoint(e), oneWay: modifiers(e).oneWay });
+        frame.current ??= requestAnimationFrame(flush);
       }}
       onPointerUp={(e) => {
         if (tool.state === 'idle') return;
+        flush();
         tool.pointerUp(flowPoint(e), modifiers(e));
         clearStroke();
       }}

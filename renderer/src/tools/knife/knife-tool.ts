@@ -7,6 +7,7 @@ import {
   pointPolylineDistance,
   strokeHitsPolyline,
 } from './geometry';
+import { SegmentGrid } from './spatial';
 import { cutting } from './states/cutting';
 import { idle } from './states/idle';
 import { pointing } from './states/pointing';
@@ -20,6 +21,8 @@ import { pointing } from './states/pointing';
 export const HIT_MARGIN_PX = 6;
 export const CLICK_MARGIN_PX = 8;
 export const DRAG_THRESHOLD_PX = 4;
+/** The side of a cell of the targets' spatial index, in screen pixels. */
+export const GRID_CELL_PX = 48;
 
 export type KnifeTarget = { readonly id: string; readonly points: readonly Point[] };
 
@@ -73,6 +76,7 @@ export class KnifeTool {
   readonly path: KnifeStateName[] = ['idle'];
   private points: Point[] = [];
   private targets: SampledTarget[] = [];
+  private grid = new SegmentGrid([], 1);
   private marks = new Map<string, KnifeMark>();
   private oneWay = false;
   private zoom = 1;
@@ -118,6 +122,11 @@ export class KnifeTool {
   begin(point: Point, modifiers: KnifeModifiers): void {
     this.zoom = this.host.zoom() || 1;
     this.targets = this.host.sampleTargets().map((t) => ({ ...t, box: boundingBox(t.points) }));
+    // Once per stroke: each move then looks only at the targets near its newest segment.
+    this.grid = new SegmentGrid(
+      this.targets.map((t) => t.points),
+      GRID_CELL_PX / this.zoom,
+    );
     this.points = [point];
     this.marks = new Map();
     this.oneWay = modifiers.oneWay;
@@ -140,7 +149,9 @@ export class KnifeTool {
     if (last !== undefined) {
       const margin = HIT_MARGIN_PX / this.zoom;
       const box = boundingBox([last, point]);
-      for (const target of this.targets) {
+      const near = this.grid.near(box, margin).sort((x, y) => x - y);
+      for (const index of near) {
+        const target = this.targets[index] as SampledTarget;
         if (this.marks.has(target.id) || !boxesTouch(box, target.box, margin)) continue;
         const hit = strokeHitsPolyline(last, point, target.points, margin);
         if (!hit) continue;
@@ -162,7 +173,9 @@ export class KnifeTool {
   clickAt(point: Point): void {
     const margin = CLICK_MARGIN_PX / this.zoom;
     let best: { id: string; distance: number } | null = null;
-    for (const target of this.targets) {
+    const at = { minX: point.x, minY: point.y, maxX: point.x, maxY: point.y };
+    for (const index of this.grid.near(at, margin)) {
+      const target = this.targets[index] as SampledTarget;
       const distance = pointPolylineDistance(point, target.points);
       if (distance <= margin && (best === null || distance < best.distance)) {
         best = { id: target.id, distance };
@@ -180,6 +193,7 @@ export class KnifeTool {
   private reset(): void {
     this.points = [];
     this.targets = [];
+    this.grid = new SegmentGrid([], 1);
     this.marks = new Map();
   }
 }
