@@ -9,6 +9,12 @@ import { useChaos, useChaosStore } from './store-context';
 /** Colours repeat after this many sides (a ring of 12 has 12); the names tell them apart. */
 export const PREVIEW_COLOURS = 6;
 
+/** A side in a few words: up to three names, else the first two and how many more. */
+function sideWords(names: readonly string[]): string {
+  if (names.length <= 3) return names.join(', ');
+  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+}
+
 const CHOICE_WORDS: Record<string, string> = {
   isolate: 'Isolate',
   'split-selection': 'Split off',
@@ -40,8 +46,8 @@ export function PartitionPreview() {
       <strong>{CHOICE_WORDS[preview.choice] ?? preview.choice}:</strong>
       <span className="muted">
         {ring
-          ? 'each guest keeps a majority of its own, so each is a side'
-          : `${sides.length} sides, guests of a side still reach each other`}
+          ? 'each guest keeps a majority of its own'
+          : `${sides.length} sides; a side still reaches itself`}
       </span>
       <ul className="partition-preview__sides">
         {sides.map((members, i) => (
@@ -51,9 +57,10 @@ export function PartitionPreview() {
             className="preview-side"
             data-testid="preview-side"
             data-side={i % PREVIEW_COLOURS}
+            title={members.join(', ')}
           >
             <span className="preview-side__swatch" aria-hidden />
-            {members.join(', ')}
+            {sideWords(members)}
           </li>
         ))}
       </ul>
