@@ -16,6 +16,7 @@ import {
   type HostInventory,
   type HostSummary,
   type PartitionRequest,
+  parseGuestId,
   type Result,
   unwrap,
 } from '../../shared/api';
@@ -46,7 +47,10 @@ import {
 import { registerRun } from './run';
 
 export interface GlobalOptions {
+  /** The first host (`-c`); commands that take several hosts read `targets`. */
   connect: string;
+  /** Every `-c` given, in order (one when only one was). */
+  targets?: string[];
   key?: string;
   knownHosts: string;
   acceptNewHostKey?: boolean;
@@ -81,18 +85,21 @@ async function ask(question: string, hidden = false): Promise<string | null> {
 
 export interface Session {
   api: Engine;
+  /** The first host; `hosts` holds every one connected (several `-c`). */
   host: HostSummary;
+  hosts: HostSummary[];
   deadline: Deadline;
+  /** The hosts' inventories as one (several hosts: their guests, cuts and bindings together). */
   inventory(): Promise<HostInventory>;
 }
 
 /** Connects within the deadline; a drop of the connection afterwards ends the command (exit 3). */
 async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promise<Session> {
-  let hostId: string | undefined;
+  const hostIds = new Set<string>();
   api.subscribe((e) => {
     if (
       e.type === 'host.state' &&
-      e.status.hostId === hostId &&
+      hostIds.has(e.status.hostId) &&
       (e.status.state === 'lost' || e.status.state === 'reconnecting')
     ) {
       const why = e.status.error ? `: ${e.status.error.message}` : '';
@@ -133,34 +140,61 @@ async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promi
       );
     }
   });
-  const auth: HostAuth = isLocal(o.connect)
-    ? { method: 'local' }
-    : o.key
-      ? { method: 'key', keyPath: o.key }
-      : { method: 'agent' };
-  const added = unwrap(
-    await api['hosts.add'](checkedParams('hosts.add', { uri: o.connect, auth })),
+  // `run` may put a scenario file's host in `connect`: then that one host, not the -c list.
+  const targets = o.targets?.[0] === o.connect ? o.targets : [o.connect];
+  const hosts = await Promise.all(
+    targets.map(async (uri) => {
+      const auth: HostAuth = isLocal(uri)
+        ? { method: 'local' }
+        : o.key
+          ? { method: 'key', keyPath: o.key }
+          : { method: 'agent' };
+      const added = unwrap(await api['hosts.add'](checkedParams('hosts.add', { uri, auth })));
+      hostIds.add(added.id);
+      return unwrap(
+        await deadline.step(
+          `the connection to ${added.label} (ssh, then libvirt's handshake and first reads)`,
+          api['hosts.connect']({ hostId: added.id }),
+          STEP_SECONDS.connect,
+        ),
+      );
+    }),
   );
-  hostId = added.id;
-  const host = unwrap(
-    await deadline.step(
-      "the connection (ssh, then libvirt's handshake and first reads)",
-      api['hosts.connect']({ hostId: added.id }),
-      STEP_SECONDS.connect,
-    ),
-  );
+  const host = hosts[0] as HostSummary;
   return {
     api,
     host,
+    hosts,
     deadline,
-    inventory: async () =>
-      unwrap(
-        await deadline.step(
-          'the inventory (guests, ports, bindings)',
-          api['inventory.get']({ hostId: host.id }),
-          STEP_SECONDS.read,
+    inventory: async () => {
+      const all = await Promise.all(
+        hosts.map(async (h) =>
+          unwrap(
+            await deadline.step(
+              `the inventory of ${h.label} (guests, ports, bindings)`,
+              api['inventory.get']({ hostId: h.id }),
+              STEP_SECONDS.read,
+            ),
+          ),
         ),
-      ),
+      );
+      return all.length === 1 ? (all[0] as HostInventory) : mergeInventories(all);
+    },
+  };
+}
+
+/** Several hosts' inventories as one, for the tables and guest names of a command. */
+function mergeInventories(all: HostInventory[]): HostInventory {
+  const first = all[0] as HostInventory;
+  return {
+    ...first,
+    hostname: all.map((i) => i.hostname).join(', '),
+    segments: all.flatMap((i) => i.segments),
+    guests: all.flatMap((i) => i.guests),
+    bindings: all.flatMap((i) => i.bindings),
+    filters: all.flatMap((i) => i.filters),
+    cuts: all.flatMap((i) => i.cuts),
+    interruptions: all.flatMap((i) => i.interruptions),
   };
 }
 
@@ -176,11 +210,28 @@ async function closeEngine(api: Engine): Promise<void> {
   clearTimeout(timer);
 }
 
+/** A host id (user@address:port) named in full, or by its address with or without the port. */
+function sameHost(hostId: string, named: string): boolean {
+  const bare = hostId.replace(/^[^@]*@/, '');
+  return hostId === named || bare === named || bare.replace(/:\d+$/, '') === named;
+}
+
+/** A guest by name or uuid; `name@host` picks one of several hosts' guests of that name. */
 function findGuest(inv: HostInventory, name: string): Guest {
-  const g = inv.guests.find((x) => x.name === name || x.uuid === name.toLowerCase());
-  if (!g)
+  const at = name.indexOf('@');
+  const [bare, host] = at > 0 ? [name.slice(0, at), name.slice(at + 1)] : [name, null];
+  const found = inv.guests.filter(
+    (x) =>
+      (x.name === bare || x.uuid === bare.toLowerCase()) &&
+      (host === null || sameHost(parseGuestId(x.id as GuestId).hostId, host)),
+  );
+  if (found.length === 0)
     throw new UsageError(`no guest named '${name}' on ${inv.hostname} (see 'kvm-chaos guests')`);
-  return g;
+  if (found.length > 1)
+    throw new UsageError(
+      `'${name}' names a guest on several hosts: say which, e.g. ${found.map((g) => `${g.name}@${parseGuestId(g.id as GuestId).hostId}`).join(' or ')}`,
+    );
+  return found[0] as Guest;
 }
 
 /** The interfaces of two guests that share a segment (shared/scenario's rule), as a usage error. */
@@ -284,7 +335,11 @@ export function program(): Command {
         'host: ssh://user@host[:port], qemu+ssh://user@host/system, an ~/.ssh/config alias, or qemu:///system (the local socket)',
       )
         .env('KVM_CHAOS_CONNECT')
-        .default('qemu:///system'),
+        .default('qemu:///system')
+        // Repeatable: `-c kvm1 -c kvm2` works on both hosts' guests as one set.
+        .argParser((v: string, previous: string | string[]) =>
+          Array.isArray(previous) ? [...previous, v] : [v],
+        ),
     )
     .option('-i, --key <path>', 'ssh private key (default: ssh-agent and ~/.ssh/config)')
     .option(
@@ -306,7 +361,11 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  const g = () => p.opts<GlobalOptions>();
+  const g = (): GlobalOptions => {
+    const o = p.opts<Omit<GlobalOptions, 'connect'> & { connect: string | string[] }>();
+    const targets = Array.isArray(o.connect) ? o.connect : [o.connect];
+    return { ...o, connect: targets[0] as string, targets };
+  };
   const withSession =
     (
       f: (s: Session, o: GlobalOptions, ...a: never[]) => Promise<void>,
@@ -318,7 +377,7 @@ export function program(): Command {
       const duration = (args.at(-2) as { duration?: number } | undefined)?.duration ?? 0;
       const deadline = new Deadline(
         (o.timeout ?? DEFAULT_TIMEOUT_SECONDS[kind]) + duration,
-        checkedTarget(o.connect),
+        (o.targets ?? [o.connect]).map(checkedTarget).join(', '),
       );
       // Reads never write: only a command that waits on --duration keeps the host's promises.
       const api = await createEngine({
@@ -390,10 +449,18 @@ export function program(): Command {
           );
           return;
         }
-        const { xml } = unwrap(await s.api['bindings.xml']({ hostId: s.host.id, portdev: port }));
+        const holders = new Set(
+          inv.guests
+            .filter((x) => x.interfaces.some((i) => i.portdev === port))
+            .map((x) => parseGuestId(x.id as GuestId).hostId),
+        );
+        if (holders.size > 1)
+          throw new UsageError(`${port} is a port on ${[...holders].join(' and ')}: give one -c`);
+        const hostId = [...holders][0] ?? s.host.id;
+        const { xml } = unwrap(await s.api['bindings.xml']({ hostId, portdev: port }));
         const tree = unwrap(
           await s.api['filters.tree']({
-            hostId: s.host.id,
+            hostId,
             filter: b?.filter ?? '',
             portdev: port,
           }),
@@ -520,7 +587,9 @@ export function program(): Command {
             'say what to heal: cut ids, --guest NAME, --run ID, --expired or --all',
           );
         const r: Result<ApplyResult> = opts.all
-          ? await s.api['chaos.heal']({ hostId: s.host.id, ...flags })
+          ? await s.api['chaos.heal'](
+              s.hosts.length === 1 ? { hostId: s.host.id, ...flags } : { all: true, ...flags },
+            )
           : opts.expired
             ? await s.api['chaos.heal']({ expired: true, ...flags })
             : opts.run !== undefined
@@ -544,16 +613,17 @@ export function program(): Command {
     .action(
       withChange(async (s, o, c: Record<string, never>) => {
         const opts = c as unknown as ChangeFlags;
-        report(
-          o,
-          unwrap(
-            await s.api['chaos.repair']({
-              hostId: s.host.id,
-              dryRun: opts.dryRun ?? false,
-              allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
-            }),
-          ),
-        );
+        for (const h of s.hosts)
+          report(
+            o,
+            unwrap(
+              await s.api['chaos.repair']({
+                hostId: h.id,
+                dryRun: opts.dryRun ?? false,
+                allowUnfilteredWindow: opts.allowUnfilteredWindow ?? false,
+              }),
+            ),
+          );
       }),
     );
 
@@ -563,9 +633,10 @@ export function program(): Command {
     )
     .action(async () => {
       const { watch } = await import('./watch');
-      checkedTarget(g().connect); // refuses what is not a libvirt address, as every command does
+      const targets = g().targets ?? [g().connect];
+      targets.forEach(checkedTarget); // refuses what is not a libvirt address, as every command does
       await watch({
-        connect: g().connect,
+        connect: targets,
         knownHostsPath: g().knownHosts,
         key: g().key,
         json: g().json ?? false,
@@ -682,7 +753,7 @@ export function program(): Command {
       await serve({
         ...c,
         knownHostsPath: g().knownHosts,
-        connect: p.getOptionValueSource('connect') === 'default' ? undefined : g().connect,
+        connect: p.getOptionValueSource('connect') === 'default' ? undefined : g().targets,
       });
     });
 

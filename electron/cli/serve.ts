@@ -42,7 +42,8 @@ export async function serve(o: {
   host: string;
   port: number;
   knownHostsPath: string;
-  connect?: string | undefined;
+  /** Hosts to add at start (each `-c`). */
+  connect?: readonly string[] | undefined;
   /** The built UI; default renderer/dist. */
   staticDir?: string;
 }) {
@@ -56,10 +57,10 @@ export async function serve(o: {
     face: 'serve',
     keepPromises: true,
   });
-  if (o.connect)
+  for (const uri of o.connect ?? [])
     await engine['hosts.add']({
-      uri: o.connect,
-      auth: o.connect.startsWith('qemu:///') ? { method: 'local' } : { method: 'agent' },
+      uri,
+      auth: uri.startsWith('qemu:///') ? { method: 'local' } : { method: 'agent' },
     });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let server: ChaosServer;

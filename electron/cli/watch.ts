@@ -8,7 +8,8 @@ import { createEngine } from '../engine';
 import { memoryProfiles } from '../engine/profiles';
 
 export interface WatchOptions {
-  connect: string;
+  /** Every host to watch (each `-c`). */
+  connect: readonly string[];
   knownHostsPath: string;
   key?: string | undefined;
   json: boolean;
@@ -47,14 +48,16 @@ export async function watch(o: WatchOptions): Promise<void> {
     } else if (e.type === 'passphrase.prompt')
       void engine['passphrase.answer']({ promptId: e.prompt.promptId, passphrase: null });
   });
-  const local = /^qemu(\+unix)?:\/\/\/(system|session)/.test(o.connect);
-  const auth: HostAuth = local
-    ? { method: 'local' }
-    : o.key
-      ? { method: 'key', keyPath: o.key }
-      : { method: 'agent' };
-  const host = unwrap(await engine['hosts.add']({ uri: o.connect, auth, label: o.connect }));
-  line(o.json, { event: 'watching', host: host.label, instance: engine.author.instance });
+  for (const uri of o.connect) {
+    const local = /^qemu(\+unix)?:\/\/\/(system|session)/.test(uri);
+    const auth: HostAuth = local
+      ? { method: 'local' }
+      : o.key
+        ? { method: 'key', keyPath: o.key }
+        : { method: 'agent' };
+    const host = unwrap(await engine['hosts.add']({ uri, auth, label: uri }));
+    line(o.json, { event: 'watching', host: host.label, instance: engine.author.instance });
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

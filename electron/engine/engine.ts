@@ -862,6 +862,7 @@ export class ChaosEngine implements Engine {
 }
 
 function mergeResults(results: ApplyResult[], dryRun: boolean): ApplyResult {
+  if (results.length === 1) return results[0] as ApplyResult;
   return {
     applyId: (results[0]?.applyId ?? randomUUID()) as ApplyId,
     dryRun,
@@ -872,6 +873,7 @@ function mergeResults(results: ApplyResult[], dryRun: boolean): ApplyResult {
       unfilteredWindows: results.flatMap((r) => r.plan.unfilteredWindows),
     },
     cutIds: results.flatMap((r) => r.cutIds),
+    replans: results.reduce((n, r) => n + (r.replans ?? 0), 0),
   };
 }
 
