@@ -16,7 +16,6 @@ import type {
   PassphrasePrompt,
   Preset,
 } from '../../../shared/api';
-import type { PartitionChoice } from '../graph/actions';
 import type { XY } from '../graph/layout';
 import { initialScenarioState, type ScenarioState } from './scenario-state';
 
@@ -43,7 +42,8 @@ export type Notice = {
  * side each guest will fall on (guests of the request only; the others stay as they are).
  */
 export type PartitionPreview = {
-  choice: PartitionChoice;
+  /** What Apply will do, in the words its notice and pending call use. */
+  label: string;
   request: PartitionRequest;
   /** Guest id -> side index (0, 1, ...): guests on one side still reach each other. */
   sides: ReadonlyMap<GuestId, number>;

@@ -220,6 +220,19 @@ describe('store', () => {
       { partition: { topology: 'majority-minority', guestIds: [g1, g2, g3] } },
     ]);
     expect(store.getState().previewSides.size).toBe(0);
+
+    // A request made elsewhere (a host preset's groups) previews and applies the same way.
+    const groups = { topology: 'groups' as const, groups: [[g3], [g1, g2]] as never };
+    store.getState().previewRequest('Split by host', groups);
+    expect(Object.fromEntries(store.getState().previewSides)).toEqual({
+      [g3 as string]: 0,
+      [g1 as string]: 1,
+      [g2 as string]: 1,
+    });
+    await store.getState().applyPreview();
+    expect(engine.calls.filter((c) => c.name === 'chaos.apply').at(-1)?.params).toEqual({
+      partition: groups,
+    });
   });
 
   it('remembers projector mode across reloads', async () => {

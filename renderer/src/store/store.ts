@@ -15,6 +15,7 @@ import {
   type HostId,
   hostAddressProblem,
   type OwnershipClass,
+  type PartitionRequest,
   type PromptId,
   type Result,
   readDuration,
@@ -89,6 +90,11 @@ export type ChaosActions = {
   partition(choice: PartitionChoice): Promise<void>;
   /** Colours each guest by the side the topology puts it on; nothing is sent until apply. */
   previewPartition(choice: PartitionChoice): void;
+  /**
+   * The same for a request made elsewhere (host presets' groups); `segment` orders the sides
+   * and gives isolate the rest of the segment.
+   */
+  previewRequest(label: string, request: PartitionRequest, segment?: readonly GuestId[]): void;
   applyPreview(): Promise<void>;
   cancelPreview(): void;
   setProtection(
@@ -485,21 +491,21 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         if ('error' in outcome) return notify('error', outcome.error);
         const segmentId = model.guests.find((g) => g.id === selected[0])?.segmentId;
         const segment = model.segments.find((s) => s.id === segmentId)?.memberIds ?? [];
+        get().previewRequest(`Partition (${choice})`, outcome.request, segment);
+      },
+      previewRequest(label, request, segment = []) {
         try {
-          const sides = sidesOf(partitionGrudge(outcome.request, segment), segment);
-          set({
-            partitionPreview: { choice, request: outcome.request, sides },
-            previewSides: sides,
-          });
+          const sides = sidesOf(partitionGrudge(request, segment), segment);
+          set({ partitionPreview: { label, request, sides }, previewSides: sides });
         } catch (e) {
-          notify('error', `Partition (${choice}): ${(e as Error).message}`);
+          notify('error', `${label}: ${(e as Error).message}`);
         }
       },
       async applyPreview() {
         const preview = get().partitionPreview;
         if (!preview) return;
         set(NO_PREVIEW);
-        await apply(`Partition (${preview.choice})`, [], { partition: preview.request });
+        await apply(preview.label, [], { partition: preview.request });
       },
       cancelPreview() {
         if (get().partitionPreview) set(NO_PREVIEW);

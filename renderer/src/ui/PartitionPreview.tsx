@@ -15,15 +15,6 @@ function sideWords(names: readonly string[]): string {
   return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
 }
 
-const CHOICE_WORDS: Record<string, string> = {
-  isolate: 'Isolate',
-  'split-selection': 'Split off',
-  halves: 'Halves',
-  'majority-minority': 'Majority / minority',
-  'majorities-ring': 'Ring',
-  bridge: 'Bridge',
-};
-
 export function PartitionPreview() {
   const store = useChaosStore();
   const preview = useChaos(selectPartitionPreview);
@@ -34,16 +25,16 @@ export function PartitionPreview() {
   const sides = Array.from({ length: count }, (_, side) =>
     [...preview.sides].filter(([, s]) => s === side).map(([id]) => names.get(id) ?? id),
   );
-  const ring = preview.choice === 'majorities-ring';
+  const ring = preview.request.topology === 'majorities-ring';
   return (
     <section
       className="partition-preview"
       aria-label="Preview of the partition"
       data-testid="partition-preview"
-      data-choice={preview.choice}
+      data-topology={preview.request.topology}
     >
       <Eye size={18} aria-hidden />
-      <strong>{CHOICE_WORDS[preview.choice] ?? preview.choice}:</strong>
+      <strong>{preview.label}:</strong>
       <span className="muted">
         {ring
           ? 'each guest keeps a majority of its own'
