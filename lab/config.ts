@@ -202,4 +202,6 @@ export const DEBIAN_PACKAGES = [
   'libc6-dev',
   'iproute2',
   'netcat-openbsd',
+  // The traffic lab test counts frames on the guests' taps with it (an independent witness).
+  'tcpdump',
 ] as const;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type MacAddress, macAddress } from '../libvirt/values';
 import { baselineBefore, droppedFor, trimHistory } from './cut-drops';
-import { dropCounters, dropsByFlow, parseEbtablesCounters } from './ebtables';
+import { dropCounters, dropsByFlow, parseEbtablesCounters, parseNftCounters } from './ebtables';
 import { activity, ratesBetween } from './rates';
 
 // `ebtables -t nat -L --Lc` in the lab's namespace (ebtables 1.8.9, nf_tables) with lab-node1
@@ -24,6 +24,33 @@ Bridge chain: libvirt-O-vnet0, entries: 1, policy: RETURN
 -s 52:54:00:00:00:22 -j DROP , pcnt = 48 -- bcnt = 1776
 `;
 
+// The same state as `nft list table bridge nat` prints it (nft 1.0.6).
+const NFT_LISTING = `table bridge nat {
+	chain PREROUTING {
+		type filter hook prerouting priority dstnat; policy accept;
+		iifname "vnet0" counter packets 195 bytes 7980 jump libvirt-I-vnet0
+	}
+
+	chain POSTROUTING {
+		type filter hook postrouting priority srcnat; policy accept;
+		oifname "vnet0" counter packets 194 bytes 7928 jump libvirt-O-vnet0
+	}
+
+	chain libvirt-I-vnet0 {
+		ether daddr 52:54:00:00:00:22 counter packets 60 bytes 2136 drop
+		ether daddr 52:54:00:00:00:33 ether type ip udp dport 53 counter packets 7 bytes 420 drop
+		counter packets 459 bytes 19180 accept
+	}
+
+	chain libvirt-O-vnet0 {
+		ether saddr 52:54:00:00:00:22 counter packets 48 bytes 1776 drop
+		ether saddr != 52:54:00:00:00:11 counter packets 5 bytes 300 drop
+		counter packets 541 bytes 20872 accept
+	}
+}
+# Warning: table bridge nat is managed by iptables-nft, do not touch!
+`;
+
 const N1 = macAddress('52:54:00:00:00:11');
 const N2 = macAddress('52:54:00:00:00:22');
 const N3 = macAddress('52:54:00:00:00:33');
@@ -33,15 +60,27 @@ const ports = new Map<string, MacAddress>([
 ]);
 
 describe('ebtables counters', () => {
-  it('reads every counted rule with its chain', () => {
+  it('reads every counted rule with its chain and what it matches', () => {
     const rules = parseEbtablesCounters(LISTING);
     expect(rules).toHaveLength(5);
     expect(rules[3]).toEqual({
       chain: 'libvirt-I-vnet0',
-      rule: '-p IPv4 -d 52:54:00:00:00:33 --ip-proto udp --ip-dport 53 -j DROP',
+      drop: true,
+      src: null,
+      dst: '52:54:00:00:00:33',
+      scope: { kind: 'udp', port: 53 },
       packets: 7,
       bytes: 420,
     });
+    expect(rules[0]).toMatchObject({ chain: 'PREROUTING', drop: false, packets: 195 });
+  });
+
+  it('reads the same rules from nft as from ebtables', () => {
+    const eb = dropCounters(parseEbtablesCounters(LISTING), ports);
+    const nft = dropCounters(parseNftCounters(NFT_LISTING), ports);
+    expect(nft).toEqual(eb);
+    // The accept rules at the chains' ends are counted but never read as drops.
+    expect(parseNftCounters(NFT_LISTING).filter((r) => !r.drop)).toHaveLength(4);
   });
 
   it('reads our drop rules as the flows they drop, and nothing else', () => {

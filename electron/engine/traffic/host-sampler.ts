@@ -8,7 +8,7 @@ import {
   droppedFor,
   dropsByFlow,
   packetsPerSec,
-  parseEbtablesCounters,
+  parseRuleCounters,
   type RatePoint,
   ratesBetween,
   trimHistory,
@@ -76,7 +76,7 @@ export class HostSampler {
     const cutTraffic: CutTraffic[] = [];
     if (counters?.ok) {
       const macs = new Map(ports.map((p) => [p.portdev, p.mac]));
-      const byFlow = dropsByFlow(dropCounters(parseEbtablesCounters(counters.text), macs));
+      const byFlow = dropsByFlow(dropCounters(parseRuleCounters(counters.text), macs));
       for (const c of cuts)
         cutTraffic.push({
           source: 'rule-counters',

@@ -1,29 +1,32 @@
-// The ebtables counters of the rules libvirt instantiated on the host, read where the user may:
-// over ssh as an exec channel on the libvirt connection's own ssh2 session (root, or a sudo rule
-// for exactly this listing, see README "Live traffic"), or locally when the connection is the
-// local socket and we are root. Anything else says why, and the UI shows the rate change instead.
+// The counters of the rules libvirt instantiated on the host, read where the user may: over ssh
+// as an exec channel on the libvirt connection's own ssh2 session (root, or a sudo rule for
+// exactly these listings, see README "Live traffic"), or locally when the connection is the local
+// socket and we are root. nft's listing first (read-only: the lab saw `ebtables -L` on the
+// nf_tables back end make libvirt's concurrent ebtables writes fail now and then), ebtables'
+// where nft has no such table (the legacy back end). Anything else says why, and the UI shows
+// the rate change instead.
 import { execFile } from 'node:child_process';
 import type { LibvirtConnection } from '../../libvirt/connection';
 import { type CommandResult, hostCommandOf } from '../../libvirt/transport/host-command';
 
-/** The one listing read: libvirt's nwfilter rules are in the nat table. */
+export const NFT_ARGS = ['list', 'table', 'bridge', 'nat'] as const;
 export const EBTABLES_ARGS = ['-t', 'nat', '-L', '--Lc'] as const;
 
 /**
- * Root runs ebtables itself (sbin may be missing from a non-login PATH); anyone else through
- * `sudo -n` (never a password prompt), which the README's sudo rule allows for this listing only.
+ * Root runs the tools itself (sbin may be missing from a non-login PATH); anyone else through
+ * `sudo -n` (never a password prompt), which the README's sudo rule allows for these two only.
  */
-export const REMOTE_COUNTERS_COMMAND = `if [ "$(id -u)" = 0 ]; then PATH="$PATH:/usr/sbin:/sbin" ebtables ${EBTABLES_ARGS.join(' ')}; else sudo -n /usr/sbin/ebtables ${EBTABLES_ARGS.join(' ')}; fi`;
+export const REMOTE_COUNTERS_COMMAND = `PATH="$PATH:/usr/sbin:/sbin"; if [ "$(id -u)" = 0 ]; then S=; else S="sudo -n"; fi; $S nft ${NFT_ARGS.join(' ')} 2>/dev/null || $S ebtables ${EBTABLES_ARGS.join(' ')}`;
 
 export type CountersRead = { ok: true; text: string } | { ok: false; reason: string };
 
 const TIMEOUT_MS = 5000;
 
-function runLocal(): Promise<CommandResult> {
+function runLocal(tool: string, args: readonly string[]): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
-      'ebtables',
-      [...EBTABLES_ARGS],
+      tool,
+      [...args],
       { timeout: TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 127) : 0;
@@ -45,10 +48,14 @@ export async function readRuleCounters(lv: LibvirtConnection): Promise<CountersR
         ok: false,
         reason: `reading the rule counters on this machine needs root (kvm-chaos runs as uid ${uid ?? '?'})`,
       };
-    const r = await runLocal();
+    const nft = await runLocal('nft', NFT_ARGS);
+    const r = nft.code === 0 ? nft : await runLocal('ebtables', EBTABLES_ARGS);
     return r.code === 0
       ? { ok: true, text: r.stdout }
-      : { ok: false, reason: `ebtables failed here: ${lastLine(r.stderr) || `exit ${r.code}`}` };
+      : {
+          ok: false,
+          reason: `nft and ebtables failed here: ${lastLine(r.stderr) || `exit ${r.code}`}`,
+        };
   }
   const run = hostCommandOf(lv.client);
   if (!run) return { ok: false, reason: 'this connection cannot run commands on the host' };
@@ -64,6 +71,6 @@ export async function readRuleCounters(lv: LibvirtConnection): Promise<CountersR
     ok: false,
     reason: /password|sudo/i.test(said)
       ? `the ssh user may not read the rule counters (${said}): add the sudo rule from the README`
-      : `ebtables on the host failed: ${said || `exit ${r.code}`}`,
+      : `nft and ebtables on the host failed: ${said || `exit ${r.code}`}`,
   };
 }
