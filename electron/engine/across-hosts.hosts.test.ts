@@ -1,0 +1,264 @@
+// Cuts across two libvirt hosts through the engine, judged by the lab's traffic matrix and each
+// host's own bindings read with virsh over that host's sshd (independent of our RPC client):
+// a guest of host 2 isolated from host 1's guests, halves that mix hosts, a split by host, and a
+// host whose libvirtd stops answering in the middle of a partition (the other host's part is
+// undone, the error names the host).
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hostPaths, hostPlan } from '../../lab/config';
+import {
+  allGuests,
+  exactlyCut,
+  fullyConnected,
+  holds,
+  type LabHostState,
+  type LabState,
+  type Protocol,
+  readLabState,
+  waitForMatrix,
+} from '../../lab/lab-client';
+import { run } from '../../lab/run';
+import { type Guest, type GuestId, type HostId, unwrap } from '../../shared/api';
+import { createEngine } from './engine';
+import { memoryProfiles } from './profiles';
+import type { Engine } from './types';
+
+const P: readonly Protocol[] = ['icmp', 'tcp'];
+let lab: LabState;
+let engine: Engine;
+const hostIds = new Map<string, HostId>();
+let original: Map<string, Map<string, string>>;
+
+const virshAt = (h: LabHostState, args: readonly string[]) =>
+  run('virsh', ['-q', '-c', h.virshUri, ...args]);
+
+/** Every binding of one host as virsh prints it, by port. */
+async function bindingsOf(h: LabHostState): Promise<Map<string, string>> {
+  const { stdout } = await virshAt(h, ['nwfilter-binding-list']);
+  const ports = stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((p): p is string => !!p && p.startsWith('vnet'));
+  const out = new Map<string, string>();
+  for (const p of ports) out.set(p, (await virshAt(h, ['nwfilter-binding-dumpxml', p])).stdout);
+  return out;
+}
+
+async function ourFiltersOf(h: LabHostState): Promise<string[]> {
+  const { stdout } = await virshAt(h, ['nwfilter-list']);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1])
+    .filter((n): n is string => !!n && n.startsWith('kvm-chaos-'))
+    .sort();
+}
+
+async function allBindings() {
+  return new Map(
+    await Promise.all(lab.hosts.map(async (h) => [h.id, await bindingsOf(h)] as const)),
+  );
+}
+
+async function guest(name: string): Promise<Guest> {
+  for (const id of hostIds.values()) {
+    const g = unwrap(await engine['inventory.get']({ hostId: id })).guests.find(
+      (x) => x.name === name,
+    );
+    if (g) return g;
+  }
+  throw new Error(`no guest ${name} in any inventory`);
+}
+const ids = async (names: readonly string[]) =>
+  Promise.all(names.map(async (n) => (await guest(n)).id as GuestId));
+
+/** Every ordered pair between the two lists, both ways. */
+function across(a: readonly string[], b: readonly string[]) {
+  return a.flatMap((x) =>
+    b.flatMap((y) =>
+      P.flatMap((protocol) => [
+        { from: x, to: y, protocol },
+        { from: y, to: x, protocol },
+      ]),
+    ),
+  );
+}
+
+async function expectCut(cut: ReturnType<typeof across>, what: string) {
+  const r = await waitForMatrix((m) => holds(m, exactlyCut({ guests: allGuests(lab) }, P, cut)), {
+    timeoutMs: 30_000,
+    guests: allGuests(lab),
+    state: lab,
+    what,
+  });
+  console.log(`hosts: ${what}: seen ${(r.elapsedMs / 1000).toFixed(2)} s after the apply returned`);
+}
+
+async function expectHealedExactly() {
+  unwrap(await engine['chaos.heal']({ all: true }));
+  expect(await allBindings()).toEqual(original);
+  for (const h of lab.hosts) expect(await ourFiltersOf(h), h.id).toEqual([]);
+  await waitForMatrix(fullyConnected, {
+    timeoutMs: 30_000,
+    guests: allGuests(lab),
+    state: lab,
+    what: 'everything healed',
+  });
+}
+
+/** The names of the cuts' intents each host keeps (read from the domain XML with virsh). */
+async function intentHosts(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const h of lab.hosts) {
+    let n = 0;
+    for (const g of h.guests) {
+      const xml = (await virshAt(h, ['dumpxml', g.name])).stdout;
+      n += (xml.match(/<kvmchaos:cut /g) ?? []).length;
+    }
+    out[h.id] = n;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  lab = await readLabState();
+  engine = await createEngine({
+    profiles: memoryProfiles(),
+    knownHostsPath: lab.ssh.knownHosts,
+    bindingPollMs: 1000,
+    face: 'test',
+  });
+  for (const h of lab.hosts.slice(0, 2)) {
+    const added = unwrap(
+      await engine['hosts.add']({
+        uri: `ssh://${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+        auth: { method: 'key', keyPath: h.ssh.key },
+        label: h.id,
+      }),
+    );
+    unwrap(await engine['hosts.connect']({ hostId: added.id }));
+    hostIds.set(h.id, added.id as HostId);
+  }
+  original = await allBindings();
+  await waitForMatrix(fullyConnected, {
+    timeoutMs: 60_000,
+    guests: allGuests(lab),
+    state: lab,
+    what: 'a fully connected lab',
+  });
+});
+afterAll(async () => {
+  await engine?.['chaos.heal']({ all: true });
+  await engine?.close();
+});
+beforeEach(async () => {
+  for (const h of lab.hosts) expect(await ourFiltersOf(h), h.id).toEqual([]);
+});
+
+describe('cuts across two libvirt hosts', () => {
+  it('sees one segment spanning both hosts, joined by a DHCP lease', async () => {
+    const { sharedSegments } = await import('../../shared/inventory/fabric');
+    const invs = await Promise.all(
+      [...hostIds.values()].map(async (id) =>
+        unwrap(await engine['inventory.get']({ hostId: id })),
+      ),
+    );
+    const shared = sharedSegments(invs);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]?.hosts.length).toBe(2);
+    expect(shared[0]?.evidence.some((e) => e.kind === 'lease' && e.words.includes('h2-node'))).toBe(
+      true,
+    );
+  });
+
+  it("isolates a guest of host 2 from host 1's guests, kept and enforced on host 2 only", async () => {
+    const h1Names = lab.hosts[0]?.guests.map((g) => g.name) ?? [];
+    const r = unwrap(
+      await engine['chaos.apply']({
+        partition: { topology: 'groups', groups: [await ids(['h2-node1']), await ids(h1Names)] },
+      }),
+    );
+    expect(r.cutIds).toHaveLength(h1Names.length);
+    expect(r.plan.portsTouched).toHaveLength(1);
+    expect(await intentHosts()).toEqual({ h1: 0, h2: h1Names.length });
+    // Host 1's bindings are untouched: the rules are on h2-node1's port.
+    expect((await allBindings()).get('h1')).toEqual(original.get('h1'));
+    await expectCut(across(['h2-node1'], h1Names), "h2-node1 cut from host 1's guests");
+    // Each host lists the cut with both ends (the far one from the other host's inventory).
+    const inv2 = unwrap(await engine['inventory.get']({ hostId: hostIds.get('h2') as HostId }));
+    expect(inv2.cuts.map((c) => c.state)).toEqual(h1Names.map(() => 'applied'));
+    await expectHealedExactly();
+  });
+
+  it('splits halves that mix hosts, on the fewest ports over both hosts', async () => {
+    const names = ['lab-node1', 'h2-node1', 'lab-node2', 'h2-node2'];
+    const r = unwrap(
+      await engine['chaos.apply']({
+        partition: { topology: 'halves', guestIds: await ids(names) },
+      }),
+    );
+    // halves: the first floor(n/2) against the rest; a 2x2 complete bipartite graph needs 2 ports.
+    expect(r.cutIds).toHaveLength(4);
+    expect(r.plan.portsTouched).toHaveLength(2);
+    await expectCut(
+      across(['lab-node1', 'h2-node1'], ['lab-node2', 'h2-node2']),
+      'halves across hosts',
+    );
+    await expectHealedExactly();
+  });
+
+  it('splits by host: every pair across the hosts cut, every pair within a host flowing', async () => {
+    const h1Names = lab.hosts[0]?.guests.map((g) => g.name) ?? [];
+    const h2Names = lab.hosts[1]?.guests.map((g) => g.name) ?? [];
+    const r = unwrap(
+      await engine['chaos.apply']({
+        partition: { topology: 'groups', groups: [await ids(h1Names), await ids(h2Names)] },
+      }),
+    );
+    expect(r.cutIds).toHaveLength(h1Names.length * h2Names.length);
+    expect(r.plan.portsTouched).toHaveLength(Math.min(h1Names.length, h2Names.length));
+    await expectCut(across(h1Names, h2Names), 'split by host');
+    await expectHealedExactly();
+  });
+
+  it("undoes host 1's part when host 2's libvirtd stops answering mid-partition, and names host 2", async () => {
+    const root = hostPlan(2).root as string;
+    const pid = Number((await readFile(hostPaths(root).libvirtdPid, 'utf8')).trim());
+    expect(pid).toBeGreaterThan(1);
+    // Halves mixing hosts: both hosts have a part (a 2x2 cover takes one port on each side).
+    const names = ['lab-node1', 'h2-node1', 'h2-node2', 'lab-node2'];
+    const guestIds = await ids(names);
+    const t0 = performance.now();
+    const pending = engine['chaos.apply']({ partition: { topology: 'halves', guestIds } });
+    // Host 2's daemon freezes once the change is under way: its part hangs until keepalive gives
+    // up on it, while host 1's part runs to the end and must then be undone.
+    process.kill(pid, 'SIGSTOP');
+    let r: Awaited<typeof pending>;
+    try {
+      r = await pending;
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(`hosts: the apply with host 2 frozen failed after ${seconds.toFixed(1)} s`);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toMatch(/^h2: /);
+    expect(r.error.message).toContain('h1');
+    // Host 1 holds nothing of this change: bindings as before, no filter of ours, no intent.
+    expect((await allBindings()).get('h1')).toEqual(original.get('h1'));
+    expect(await ourFiltersOf(lab.hosts[0] as LabHostState)).toEqual([]);
+    expect((await intentHosts()).h1).toBe(0);
+    // Host 2 comes back; whatever its frozen daemon still did, a heal from its own state ends it.
+    await expect
+      .poll(
+        async () => (await engine['hosts.connect']({ hostId: hostIds.get('h2') as HostId })).ok,
+        {
+          timeout: 60_000,
+          interval: 2_000,
+        },
+      )
+      .toBe(true);
+    unwrap(await engine['chaos.repair']({ hostId: hostIds.get('h2') as HostId }));
+    await expectHealedExactly();
+  });
+});
