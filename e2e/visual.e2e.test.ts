@@ -125,7 +125,29 @@ type Case = {
   hosts: SceneHost[];
   /** Makes what the case shows beyond the bare graph; returns its undo. */
   prepare?: (scene: Scene) => Promise<() => Promise<void>>;
+  /** What the case's panels must say, checked on each tab before it is judged. */
+  inPanels?: (page: Page, tab: (typeof TABS)[number]) => Promise<void>;
 };
+
+/** The cut in plain words in the status bar and the log; a port with no binding explained. */
+async function cutInWords(page: Page, tab: (typeof TABS)[number]): Promise<void> {
+  const words = /cut lab-node[12] from lab-node[12]/;
+  if (tab === 'inspector') {
+    expect(await page.getByTestId('last-operation').textContent()).toMatch(words);
+    expect(await page.getByTestId('libvirt-time').textContent()).toMatch(
+      /libvirt took \d+(\.\d)? (ms|s) for [1-9]\d* operations?/,
+    );
+    const unbound = page.locator('[data-testid="port-row"][data-guest-name="lab-node3"]');
+    await unbound.locator('.port-row__head').click();
+    expect(await unbound.getByTestId('no-binding').textContent()).toContain(
+      'No filter: all traffic passes',
+    );
+  }
+  if (tab === 'activity') {
+    const applied = page.locator('[data-testid="activity-entry"][data-kind="apply"]').first();
+    expect(await applied.locator('.activity__summary').textContent()).toMatch(words);
+  }
+}
 
 /** One link cut (a cut badge, scissors on two cards, log rows) and an ssh host whose key the user rejected. */
 async function cutAndRejectedHost(scene: Scene): Promise<() => Promise<void>> {
@@ -173,7 +195,12 @@ async function cutAndRejectedHost(scene: Scene): Promise<() => Promise<void>> {
 }
 
 const CASES: Case[] = [
-  { name: '3-guests', hosts: [{ kind: 'lab' }], prepare: cutAndRejectedHost },
+  {
+    name: '3-guests',
+    hosts: [{ kind: 'lab' }],
+    prepare: cutAndRejectedHost,
+    inPanels: cutInWords,
+  },
   {
     name: '12-guests',
     hosts: [{ kind: 'test-driver', label: 'rack-a', xml: testDriverNodeXml(12), guests: 12 }],
@@ -222,6 +249,7 @@ describe('visual checks: light, dark and projector at 1280x720', () => {
                     .click();
                 await page.getByTestId(`tab-${tab}`).click();
                 await page.waitForTimeout(300);
+                if (c.inPanels) await c.inPanels(page, tab);
                 await shot(`-${tab}`)();
                 expectClean(await audit(page), `${name} ${c.name} ${tab}`, look);
               }
