@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and parallel; `lab` drives the real lab (libvirtd, guests,
-// sshd) and runs one file at a time inside the lab's network namespace (see scripts/test.ts).
+// Three projects: `unit` is pure and parallel; `lab` drives the real lab (libvirtd, guests,
+// sshd) and runs one file at a time inside the lab's network namespace; `hosts` does the same on
+// the lab of two libvirt hosts (`lab up --hosts 2`), after the others pass (see scripts/test.ts).
 export default defineConfig({
   test: {
     projects: [
@@ -9,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{shared,electron,renderer,lab,scripts}/**/*.test.{ts,tsx}'],
-          exclude: ['**/*.lab.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.lab.test.ts', '**/*.hosts.test.ts', '**/node_modules/**'],
           environment: 'node',
         },
       },
@@ -25,6 +26,19 @@ export default defineConfig({
           hookTimeout: 300_000,
           // The lab's state reaches the engine by polls (bindings every 3 s): a 1 s default
           // poll would race them on a busy 2-core runner.
+          expect: { poll: { timeout: 10_000 } },
+        },
+      },
+      {
+        test: {
+          name: 'hosts',
+          include: ['**/*.hosts.test.ts'],
+          exclude: ['**/node_modules/**'],
+          environment: 'node',
+          globalSetup: ['lab/hosts-global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
           expect: { poll: { timeout: 10_000 } },
         },
       },
