@@ -213,7 +213,10 @@ function instrument(want: number): string {
     const guests = document.querySelectorAll('[data-testid="guest-node"]');
     if (guests.length >= s.want) {
       if (s.inDomAt === null) s.inDomAt = performance.now();
-      const spokes = document.querySelectorAll('[data-testid="spoke"]').length;
+      // Spokes are edges, or zoomed out one drawing that says how many it holds (SpokeBundle).
+      const bundled = [...document.querySelectorAll('[data-testid="spoke-bundle"]')]
+        .reduce((n, el) => n + Number(el.getAttribute('data-count') ?? 0), 0);
+      const spokes = document.querySelectorAll('[data-testid="spoke"]').length + bundled;
       if (spokes >= s.want && [...guests].every(visible)) return painted();
     }
     requestAnimationFrame(tick);
@@ -358,7 +361,12 @@ async function knifeDrag(page: Page) {
   const dragMs = performance.now() - t0;
   // Let the last preview render before counting what the stroke marked.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
-  const marked = await page.locator('.is-marked').count();
+  // Marked edges, or the marked spokes of the zoomed-out drawing (one path: count its moves).
+  const marked = await page.evaluate(() => {
+    const edges = document.querySelectorAll('.react-flow__edge .is-marked').length;
+    const bundle = document.querySelector('.spoke-bundle .is-marked')?.getAttribute('d') ?? '';
+    return edges + (bundle.match(/M/g)?.length ?? 0);
+  });
   await page.keyboard.press('Escape');
   await page.mouse.up();
   const inPage = await page.evaluate(() => window.__kcScale);

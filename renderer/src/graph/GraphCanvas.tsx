@@ -40,6 +40,7 @@ import { hostNodeId } from './model';
 import { GuestNode } from './nodes/GuestNode';
 import { HostNode } from './nodes/HostNode';
 import { SegmentNode } from './nodes/SegmentNode';
+import { SpokeBundle } from './SpokeBundle';
 import { SummaryEdge } from './SummaryEdge';
 import { type GraphView, GraphViewContext, lodOf, useLod } from './view';
 
@@ -50,7 +51,9 @@ const edgeTypes: EdgeTypes = {
   uplink: UplinkEdge,
   summary: SummaryEdge,
 };
-/** Room at the bottom for the partition bar. */
+/** Room at the bottom for the partition bar. Every fit passes includeHiddenNodes: React Flow
+ * otherwise fits only nodes it has measured, and with onlyRenderVisibleElements the ones off
+ * screen never were; we hide no node (a collapsed host's are left out), so it means "all". */
 const FIT_PADDING = { top: '6%', x: '6%', bottom: '90px' } as const;
 
 /** Arrow heads for one-way cuts (red) and for the knife's one-way preview (amber). */
@@ -94,7 +97,9 @@ function FitOnArrival({ fitKey, ready }: { fitKey: string; ready: boolean }) {
   useEffect(() => {
     if (!ready || fitted.current === fitKey) return;
     fitted.current = fitKey;
-    requestAnimationFrame(() => void fitView({ padding: FIT_PADDING, duration: 0 }));
+    requestAnimationFrame(
+      () => void fitView({ padding: FIT_PADDING, duration: 0, includeHiddenNodes: true }),
+    );
   }, [fitView, fitKey, ready]);
   return null;
 }
@@ -146,10 +151,10 @@ export function GraphCanvas() {
       },
       zoomToHost(hostId) {
         const nodes = [{ id: hostNodeId(hostId as HostId) }];
-        void fitView({ nodes, padding: FIT_PADDING, duration: 250 });
+        void fitView({ nodes, padding: FIT_PADDING, duration: 250, includeHiddenNodes: true });
       },
       showAll() {
-        void fitView({ padding: FIT_PADDING, duration: 250 });
+        void fitView({ padding: FIT_PADDING, duration: 250, includeHiddenNodes: true });
       },
     }),
     [fitView],
@@ -164,10 +169,14 @@ export function GraphCanvas() {
     () => setNodes((previous) => syncNodes(previous, flowNodes(model, layout, dragged))),
     [model, layout, dragged],
   );
-  useEffect(
-    () => setEdges((previous) => syncEdges(previous, flowEdges(model, layout))),
-    [model, layout],
-  );
+  // Zoomed out, the spokes are one drawing (SpokeBundle), not an edge each.
+  const lod = useLod();
+  const bundled = lod === 'far' || lod === 'dot';
+  useEffect(() => {
+    const all = flowEdges(model, layout);
+    const next = bundled ? all.filter((e) => e.type !== 'spoke') : all;
+    setEdges((previous) => syncEdges(previous, next));
+  }, [model, layout, bundled]);
 
   const inventories = useChaos(selectInventories);
   const fitKey = model.hosts.map((h) => `${h.hostId}:${inventories[h.hostId] ? 1 : 0}`).join('|');
@@ -222,6 +231,7 @@ export function GraphCanvas() {
           proOptions={{ hideAttribution: false }}
         >
           <LodBackground />
+          {bundled && <SpokeBundle model={model} />}
           {/* Before the controls, so they stay clickable while the knife is out. */}
           <KnifeLayer />
           <Controls showInteractive={false} position="bottom-left" />

@@ -17,7 +17,7 @@ export function HostList({
   const view = useGraphView();
   if (model.hosts.length < 2) return null;
   return (
-    <Panel position="top-left" className="host-list" data-testid="host-list">
+    <Panel position="top-right" className="host-list" data-testid="host-list">
       <button
         type="button"
         className="host-list__all"

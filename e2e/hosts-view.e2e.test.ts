@@ -1,0 +1,192 @@
+// Several hosts on one screen (issues 14.3, 16.4): three libvirt test-driver hosts of 8 guests
+// each, read through the running libvirtd by the real engine and served to Debian's Chromium at
+// 1600x1000. The overview must be readable at the default zoom (every label at least 12 px on
+// screen), hosts are groups that collapse to one card with their counts, and the host list zooms
+// to a host. Screenshots go to e2e/output/hosts-*.png.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, type Engine, memoryProfiles } from '../electron/engine';
+import { type ChaosServer, createServer } from '../electron/server/server';
+import { unwrap } from '../shared/api';
+import { CHROMIUM_ARGS, ensureRendererBuilt, OUTPUT } from './harness';
+
+const HOSTS = 3;
+const GUESTS = 8;
+
+/** A test-driver node: `n` running guests h<host>-node1.. on one network of that host. */
+function nodeXml(host: number, n: number): string {
+  const hex = (i: number) => i.toString(16).padStart(2, '0');
+  const domains = Array.from(
+    { length: n },
+    (_, k) => `  <domain type='test'>
+    <name>h${host}-node${k + 1}</name>
+    <uuid>0a0b0000-0000-4000-8000-${hex(host)}${String(k + 1).padStart(10, '0')}</uuid>
+    <memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os>
+    <devices>
+      <interface type='network'>
+        <mac address='52:54:00:a${host}:00:${hex(k + 1)}'/>
+        <source network='h${host}-net'/>
+        <target dev='vnet${k + 1}'/>
+      </interface>
+    </devices>
+  </domain>`,
+  );
+  return `<node>
+  <network>
+    <name>h${host}-net</name>
+    <uuid>0a0b0000-0000-4000-8000-${hex(host)}0000000000</uuid>
+    <bridge name='kch${host}br0' stp='off' delay='0'/>
+    <ip address='10.9${host}.0.1' netmask='255.255.255.0'/>
+  </network>
+${domains.join('\n')}
+</node>
+`;
+}
+
+/** Every label in the graph that is drawn, and its height on screen: font size times zoom. */
+async function labelSizes(page: Page) {
+  return page.evaluate(() => {
+    const viewport = document.querySelector('.react-flow__viewport') as HTMLElement;
+    const zoom = new DOMMatrixReadOnly(getComputedStyle(viewport).transform).a;
+    const graph = document.querySelector('[data-testid="graph"]')?.getBoundingClientRect();
+    const out: Array<{ text: string; px: number }> = [];
+    const walker = document.createTreeWalker(viewport, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent?.trim();
+      const el = node.parentElement;
+      if (!text || !el) continue;
+      const box = el.getBoundingClientRect();
+      const shown =
+        el.checkVisibility({ visibilityProperty: true, opacityProperty: true }) &&
+        box.width > 0 &&
+        graph !== undefined &&
+        box.right > graph.left &&
+        box.left < graph.right &&
+        box.bottom > graph.top &&
+        box.top < graph.bottom;
+      if (shown) out.push({ text, px: Number.parseFloat(getComputedStyle(el).fontSize) * zoom });
+    }
+    return { zoom, labels: out };
+  });
+}
+
+/** Polls `read` until it gives true (expect.poll is for tests, not hooks). */
+async function until(what: string, read: () => Promise<boolean>, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await read())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('several hosts on one screen', () => {
+  let dir: string;
+  let engine: Engine;
+  let server: ChaosServer;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kc-hosts-view-'));
+    await mkdir(OUTPUT, { recursive: true });
+    engine = await createEngine({
+      profiles: memoryProfiles(),
+      knownHostsPath: join(dir, 'known_hosts'),
+    });
+    for (let h = 1; h <= HOSTS; h++) {
+      const file = join(dir, `h${h}.xml`);
+      await writeFile(file, nodeXml(h, GUESTS));
+      const host = unwrap(
+        await engine['hosts.add']({
+          uri: `test://${file}`,
+          auth: { method: 'local' },
+          label: `h${h}`,
+        }),
+      );
+      // hosts.add connects in the background: wait for its first read.
+      await until(
+        `h${h}'s first read`,
+        async () => (await engine['inventory.get']({ hostId: host.id })).ok,
+      );
+    }
+    server = await createServer({ api: engine, staticDir: await ensureRendererBuilt() });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await page.goto(server.url);
+    await until(
+      'every guest drawn',
+      async () => (await page.locator('[data-testid="guest-node"]').count()) === HOSTS * GUESTS,
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await engine?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows every host as a group, and every label at least 12 px high at the default zoom', async () => {
+    // The first fit happens once every node is in; give it its frame.
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(OUTPUT, 'hosts-overview.png') });
+    const hosts = page.locator('[data-testid="host-node"]');
+    await expect.poll(() => hosts.count()).toBe(HOSTS);
+    for (let h = 1; h <= HOSTS; h++) {
+      await expect
+        .poll(() =>
+          page
+            .locator('[data-testid="host-counts"]')
+            .nth(h - 1)
+            .textContent(),
+        )
+        .toContain(`${GUESTS} guests`);
+    }
+    const { zoom, labels } = await labelSizes(page);
+    // Every guest's name is among the labels drawn, and nothing drawn is under 12 px.
+    const names = new Set(labels.map((l) => l.text));
+    for (let h = 1; h <= HOSTS; h++)
+      for (let g = 1; g <= GUESTS; g++) expect(names).toContain(`h${h}-node${g}`);
+    const small = labels.filter((l) => l.px < 12);
+    expect(small, `zoom ${zoom.toFixed(3)}: ${JSON.stringify(small)}`).toEqual([]);
+    expect(zoom).toBeGreaterThan(0.2);
+  });
+
+  it('collapses a host to one card with its counts, and expands it again', async () => {
+    const h2 = page.locator('[data-testid="host-node"][data-host-id]').nth(1);
+    await h2.getByTestId('host-collapse').click();
+    await expect.poll(() => h2.getAttribute('data-collapsed')).toBe('true');
+    await expect
+      .poll(() => page.locator('[data-testid="guest-node"]').count())
+      .toBe((HOSTS - 1) * GUESTS);
+    expect(await h2.locator('.host__summary').textContent()).toContain(`${GUESTS} guests`);
+    await page.screenshot({ path: join(OUTPUT, 'hosts-collapsed.png') });
+    await h2.getByTestId('host-collapse').click();
+    await expect
+      .poll(() => page.locator('[data-testid="guest-node"]').count())
+      .toBe(HOSTS * GUESTS);
+  });
+
+  it('zooms to a host from the host list, and back to all hosts', async () => {
+    const zoomOf = () =>
+      page
+        .locator('.react-flow__viewport')
+        .evaluate((el) => new DOMMatrixReadOnly(getComputedStyle(el).transform).a);
+    const overview = await zoomOf();
+    await page.getByTestId('host-list-item').nth(2).click();
+    await expect.poll(zoomOf).toBeGreaterThan(overview * 1.3);
+    // The host's guests are on screen, another host's are not.
+    const onScreen = (name: string) =>
+      page.locator(`[data-guest-name="${name}"]`).evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return r.right > 0 && r.left < innerWidth && r.bottom > 0 && r.top < innerHeight;
+      });
+    await expect.poll(() => onScreen('h3-node1')).toBe(true);
+    await page.screenshot({ path: join(OUTPUT, 'hosts-zoomed.png') });
+    await page.getByTestId('host-list-all').click();
+    await expect.poll(zoomOf).toBeLessThan(overview * 1.05);
+  });
+});
