@@ -25,6 +25,7 @@ const LOOKS: Array<{ name: string; look: Look }> = [
   { name: 'light', look: { theme: 'light', projector: false } },
   { name: 'dark', look: { theme: 'dark', projector: false } },
   { name: 'projector', look: { theme: 'dark', projector: true } },
+  { name: 'projector-light', look: { theme: 'light', projector: true } },
 ];
 /** The side panel's tabs judged in light and dark (projector hides the panel). */
 const TABS = ['inspector', 'activity', 'connections', 'guest'] as const;
