@@ -35,10 +35,8 @@ export function PartitionPreview() {
     >
       <Eye size={18} aria-hidden />
       <strong>{preview.label}:</strong>
-      <span className="muted">
-        {ring
-          ? 'each guest keeps a majority of its own'
-          : `${sides.length} sides; a side still reaches itself`}
+      <span className="muted" title="Guests of one side still reach each other">
+        {ring ? 'each keeps a majority of its own' : `${sides.length} sides`}
       </span>
       <ul className="partition-preview__sides">
         {sides.map((members, i) => (
