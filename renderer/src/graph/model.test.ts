@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Interruption } from '../../../shared/api';
+import {
+  guestId,
+  type HostId,
+  type Interruption,
+  type Segment,
+  segmentId,
+} from '../../../shared/api';
 import {
   LAB_SEGMENT,
   labCut,
@@ -188,5 +194,63 @@ describe('graph model', () => {
     expect(of(1)).toEqual([]);
     expect(of(2)).toEqual([interruptions[0]]);
     expect(of(3)).toEqual([interruptions[1]]);
+  });
+});
+
+describe('a segment spanning two hosts', () => {
+  // Host 2 is a copy of the lab host with its own ids; its guests took their leases from host 1's
+  // network, which is the evidence that joins the two segments.
+  const H2 = 'h2' as HostId;
+  const seg2 = segmentId(H2, 'network', 'uplink');
+  const h2Guest = (n: number) => {
+    const base = labGuest(n);
+    return {
+      ...base,
+      id: guestId(H2, base.uuid),
+      hostId: H2,
+      name: `h2-node${n}`,
+      interfaces: base.interfaces.map((i) => ({
+        ...i,
+        mac: `52:54:00:00:02:0${n}`,
+        segmentId: seg2,
+      })),
+    };
+  };
+  const h2Segment = {
+    ...labInventory(0).segments[0],
+    id: seg2,
+    hostId: H2,
+    name: 'uplink',
+  } as Segment;
+  const inv1 = labInventory(2, {
+    segments: [
+      { ...(labInventory(0).segments[0] as Segment), leasedMacs: ['52:54:00:00:02:01'] as never },
+    ],
+  });
+  const inv2 = labInventory(0, {
+    hostId: H2,
+    hostname: 'h2',
+    segments: [h2Segment],
+    guests: [h2Guest(1), h2Guest(2)],
+  });
+  const host2 = { ...labHost, id: H2, label: 'h2' };
+
+  it('is drawn once for both hosts, with links between guests of different hosts', () => {
+    const model = buildGraphModel([labHost, host2], { lab: inv1, h2: inv2 });
+    const spanning = model.segments.filter((s) => s.hostIds.length > 1);
+    expect(spanning).toHaveLength(1);
+    expect(model.segments).toHaveLength(1);
+    expect(spanning[0]?.id).toBe(LAB_SEGMENT < seg2 ? LAB_SEGMENT : seg2);
+    expect(spanning[0]?.memberIds).toHaveLength(4);
+    // Every pair of the 4 guests, across hosts too: 6 links.
+    expect(model.links).toHaveLength(6);
+    expect(model.hosts.map((h) => h.segmentIds)).toEqual([[spanning[0]?.id], [spanning[0]?.id]]);
+  });
+
+  it('stays two segments without evidence', () => {
+    const plain = labInventory(2);
+    const model = buildGraphModel([labHost, host2], { lab: plain, h2: inv2 });
+    expect(model.segments.map((s) => s.hostIds.length)).toEqual([1, 1]);
+    expect(model.links).toHaveLength(2);
   });
 });

@@ -15,6 +15,7 @@ import type {
   Segment,
   SegmentId,
 } from '../../../shared/api';
+import { segmentJoin, sharedSegments } from '../../../shared/inventory/fabric';
 
 // From inventories to what the canvas draws: hosts, segments, guests, one link per pair of
 // guests on a segment, and the cuts folded onto those links. Pure: the same inventories give the
@@ -267,6 +268,12 @@ export function buildGraphModel(
   inventories: Readonly<Record<string, HostInventory | undefined>>,
 ): GraphModel {
   const model: GraphModel = { hosts: [], segments: [], guests: [], links: [], spokes: [] };
+  // Segments that span hosts (joined on evidence, shared/inventory/fabric.ts) are drawn once,
+  // with links between guests of different hosts; each host keeps its own guests.
+  const present = hosts.flatMap((h) => inventories[h.id] ?? []);
+  const shared = present.length > 1 ? sharedSegments(present) : [];
+  const join = segmentJoin(shared);
+  const spanningMembers = new Set(shared.flatMap((x) => x.segments));
   for (const summary of hosts) {
     const inventory = inventories[summary.id];
     const hostModel: HostModel = {
@@ -279,12 +286,60 @@ export function buildGraphModel(
       counts: { guests: 0, running: 0, cuts: 0, segments: 0 },
     };
     model.hosts.push(hostModel);
-    if (inventory) addInventory(model, hostModel, inventory);
+    if (inventory) addInventory(model, hostModel, inventory, join, spanningMembers);
   }
+  for (const spanning of shared) addSpanningSegment(model, spanning, present, join);
   return model;
 }
 
-function addInventory(model: GraphModel, host: HostModel, inventory: HostInventory) {
+/** One segment across hosts: its members from every host, its cuts from every host. */
+function addSpanningSegment(
+  model: GraphModel,
+  spanning: ReturnType<typeof sharedSegments>[number],
+  inventories: readonly HostInventory[],
+  join: (id: SegmentId) => SegmentId,
+) {
+  const onIt = (id: SegmentId | null) => id !== null && join(id) === spanning.id;
+  // Interfaces seen under the spanning segment's id, so the links find them there.
+  const members = inventories
+    .flatMap((inv) => inv.guests)
+    .filter((g) => g.interfaces.some((i) => onIt(i.segmentId)))
+    .map((g) => ({
+      ...g,
+      interfaces: g.interfaces.map((i) =>
+        onIt(i.segmentId) ? { ...i, segmentId: spanning.id } : i,
+      ),
+    }))
+    .sort(compareGuests);
+  const cuts = inventories
+    .flatMap((inv) => inv.cuts)
+    .filter((c) => onIt(c.segmentId))
+    .map((c) => ({ ...c, segmentId: spanning.id }));
+  const base = inventories
+    .flatMap((inv) => inv.segments)
+    .find((x) => x.id === spanning.id) as Segment;
+  const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
+  const placed = new Set(model.guests.filter((g) => g.segmentId === spanning.id).map((g) => g.id));
+  model.segments.push({
+    id: spanning.id,
+    hostId: base.hostId,
+    hostIds: [...spanning.hosts],
+    segment: { ...base, name: spanning.name },
+    guestIds: members.filter((g) => placed.has(g.id)).map((g) => g.id),
+    memberIds: members.map((g) => g.id),
+    mode,
+  });
+  addSpokes(model, base.hostId, spanning.id, members, cuts, mode === 'spokes');
+  if (mode === 'pairwise') addLinks(model, base.hostId, spanning.id, members, cuts);
+}
+
+function addInventory(
+  model: GraphModel,
+  host: HostModel,
+  inventory: HostInventory,
+  join: (id: SegmentId) => SegmentId = (id) => id,
+  spanningMembers: ReadonlySet<SegmentId> = new Set(),
+) {
   const guests = [...inventory.guests].sort(compareGuests);
   host.counts = {
     guests: guests.length,
@@ -302,7 +357,7 @@ function addInventory(model: GraphModel, host: HostModel, inventory: HostInvento
   const placedOn = new Map<GuestId, SegmentId | null>();
   for (const guest of guests) {
     const first = guest.interfaces.find((i) => i.segmentId !== null && segmentIds.has(i.segmentId));
-    const segmentId = first?.segmentId ?? null;
+    const segmentId = first?.segmentId ? join(first.segmentId) : null;
     placedOn.set(guest.id, segmentId);
     if (segmentId === null) host.looseGuestIds.push(guest.id);
     model.guests.push({
@@ -318,6 +373,11 @@ function addInventory(model: GraphModel, host: HostModel, inventory: HostInvento
 
   const segments = [...inventory.segments].sort((x, y) => collator.compare(x.name, y.name));
   for (const segment of segments) {
+    if (spanningMembers.has(segment.id)) {
+      // Part of a segment spanning hosts: drawn once, after every host (addSpanningSegment).
+      if (!host.segmentIds.includes(join(segment.id))) host.segmentIds.push(join(segment.id));
+      continue;
+    }
     const members = guests.filter((g) => interfaceOn(g, segment.id));
     const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
     host.segmentIds.push(segment.id);
