@@ -170,6 +170,24 @@ describe('several hosts on one screen', () => {
       .toBe(HOSTS * GUESTS);
   });
 
+  it('offers partitions by host: split by host previews one side per host', async () => {
+    await expect.poll(() => page.getByTestId('host-presets').isVisible()).toBe(true);
+    await page.getByTestId('partition-split-by-host').click();
+    const sides = page.getByTestId('preview-side');
+    await expect.poll(() => sides.count()).toBe(HOSTS);
+    for (let h = 1; h <= HOSTS; h++)
+      expect(await sides.nth(h - 1).textContent()).toContain(`h${h}-node1`);
+    await page.getByTestId('preview-cancel').click();
+    await page.getByTestId('partition-host').selectOption({ label: 'h2' });
+    await page.getByTestId('partition-isolate-host').click();
+    await expect.poll(() => sides.count()).toBe(2);
+    expect(await sides.nth(0).textContent()).toContain('h2-node1');
+    expect(await sides.nth(0).textContent()).not.toContain('h1-node1');
+    await page.screenshot({ path: join(OUTPUT, 'hosts-isolate-preview.png') });
+    await page.getByTestId('preview-cancel').click();
+    await expect.poll(() => sides.count()).toBe(0);
+  });
+
   it('zooms to a host from the host list, and back to all hosts', async () => {
     const zoomOf = () =>
       page

@@ -122,7 +122,8 @@ function ZoomVariable({ target }: { target: React.RefObject<HTMLDivElement | nul
     const write = (zoom: number) => {
       if (zoom === last) return;
       last = zoom;
-      target.current?.style.setProperty('--kc-zoom', zoom.toFixed(4));
+      // Rounded down: a label sized 12px / zoom must never come out a hair under 12 px.
+      target.current?.style.setProperty('--kc-zoom', String(Math.floor(zoom * 1e4) / 1e4));
       // graph.css drops costly effects (shadows, glows) when zoomed out over many nodes.
       target.current?.setAttribute('data-lod', lodOf(zoom));
     };

@@ -1,5 +1,6 @@
 import { Split, X } from 'lucide-react';
 import type { PartitionChoice } from '../graph/actions';
+import { HostPresets, useHostPresetsShown } from '../graph/HostPresets';
 import {
   selectDurationField,
   selectDurationProblem,
@@ -41,7 +42,9 @@ export function PartitionBar() {
   const selected = useChaos(selectSelectedGuestIds);
   const duration = useChaos(selectDurationField);
   const problem = useChaos(selectDurationProblem);
-  if (selected.length === 0) return null;
+  // With guests on several hosts the bar also offers host presets, selection or not.
+  const hostPresets = useHostPresetsShown();
+  if (selected.length === 0 && !hostPresets) return null;
   return (
     <div
       className="partition-bar"
@@ -50,30 +53,36 @@ export function PartitionBar() {
       data-testid="partition-bar"
     >
       <Split size={18} aria-hidden />
-      <span className="partition-bar__count">{selected.length} selected</span>
-      {CHOICES.map((choice) => (
-        <button
-          key={choice.id}
-          type="button"
-          className="button button--small"
-          {...blockedBy(choice.title, [{ id: DURATION_PROBLEM_ID, problem }])}
-          data-testid={`partition-${choice.id}`}
-          onClick={() => store.getState().previewPartition(choice.id)}
-        >
-          {choice.label}
-        </button>
-      ))}
+      {selected.length > 0 && (
+        <span className="partition-bar__count">{selected.length} selected</span>
+      )}
+      {selected.length > 0 &&
+        CHOICES.map((choice) => (
+          <button
+            key={choice.id}
+            type="button"
+            className="button button--small"
+            {...blockedBy(choice.title, [{ id: DURATION_PROBLEM_ID, problem }])}
+            data-testid={`partition-${choice.id}`}
+            onClick={() => store.getState().previewPartition(choice.id)}
+          >
+            {choice.label}
+          </button>
+        ))}
+      <HostPresets disabled={problem !== null} />
       {duration.ok && duration.value !== null && (
         <span className="muted small">heals after {duration.value} s</span>
       )}
-      <button
-        type="button"
-        className="button button--icon button--small"
-        aria-label="Clear selection"
-        onClick={() => store.getState().selectGuests([])}
-      >
-        <X size={16} aria-hidden />
-      </button>
+      {selected.length > 0 && (
+        <button
+          type="button"
+          className="button button--icon button--small"
+          aria-label="Clear selection"
+          onClick={() => store.getState().selectGuests([])}
+        >
+          <X size={16} aria-hidden />
+        </button>
+      )}
     </div>
   );
 }
