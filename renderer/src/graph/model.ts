@@ -318,19 +318,33 @@ function addSpanningSegment(
   const base = inventories
     .flatMap((inv) => inv.segments)
     .find((x) => x.id === spanning.id) as Segment;
-  const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
   const placed = new Set(model.guests.filter((g) => g.segmentId === spanning.id).map((g) => g.id));
+  addSegment(model, { ...base, name: spanning.name }, [...spanning.hosts], members, cuts, (id) =>
+    placed.has(id),
+  );
+}
+
+/** A segment with its members' spokes and, when few enough, their pairwise links. */
+function addSegment(
+  model: GraphModel,
+  segment: Segment,
+  hostIds: HostId[],
+  members: Guest[],
+  cuts: ActiveCut[],
+  placedHere: (id: GuestId) => boolean,
+) {
+  const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
   model.segments.push({
-    id: spanning.id,
-    hostId: base.hostId,
-    hostIds: [...spanning.hosts],
-    segment: { ...base, name: spanning.name },
-    guestIds: members.filter((g) => placed.has(g.id)).map((g) => g.id),
+    id: segment.id,
+    hostId: segment.hostId,
+    hostIds,
+    segment,
+    guestIds: members.filter((g) => placedHere(g.id)).map((g) => g.id),
     memberIds: members.map((g) => g.id),
     mode,
   });
-  addSpokes(model, base.hostId, spanning.id, members, cuts, mode === 'spokes');
-  if (mode === 'pairwise') addLinks(model, base.hostId, spanning.id, members, cuts);
+  addSpokes(model, segment.hostId, segment.id, members, cuts, mode === 'spokes');
+  if (mode === 'pairwise') addLinks(model, segment.hostId, segment.id, members, cuts);
 }
 
 function addInventory(
@@ -379,20 +393,16 @@ function addInventory(
       continue;
     }
     const members = guests.filter((g) => interfaceOn(g, segment.id));
-    const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
     host.segmentIds.push(segment.id);
-    model.segments.push({
-      id: segment.id,
-      hostId: inventory.hostId,
-      hostIds: [inventory.hostId],
-      segment,
-      guestIds: members.filter((g) => placedOn.get(g.id) === segment.id).map((g) => g.id),
-      memberIds: members.map((g) => g.id),
-      mode,
-    });
     const cutsHere = inventory.cuts.filter((c) => c.segmentId === segment.id);
-    addSpokes(model, inventory.hostId, segment.id, members, cutsHere, mode === 'spokes');
-    if (mode === 'pairwise') addLinks(model, inventory.hostId, segment.id, members, cutsHere);
+    addSegment(
+      model,
+      segment,
+      [inventory.hostId],
+      members,
+      cutsHere,
+      (id) => placedOn.get(id) === segment.id,
+    );
   }
 }
 
