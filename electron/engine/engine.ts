@@ -50,6 +50,7 @@ import { classifier, filterTree, presetsList, protectionChange } from './protect
 import { ScenarioRuns } from './scenario/runs';
 import { TrafficWatch } from './traffic/watch';
 import type { Engine, EngineOptions, HostProfile } from './types';
+import { virshConnection } from './virsh-uri';
 
 function ok<T>(value: T): Result<T> {
   return { ok: true, value };
@@ -103,7 +104,16 @@ export class ChaosEngine implements Engine {
   constructor(private readonly options: EngineOptions) {
     const emit = (e: ChaosEvent) => this.emit(e);
     this.prompts = new Prompts(emit);
-    this.activity = new ActivityLog((entry) => emit({ type: 'activity.appended', entry }));
+    this.activity = new ActivityLog(
+      (entry) => emit({ type: 'activity.appended', entry }),
+      (hostId, portdev) => {
+        const g = this.sessions
+          .get(hostId)
+          ?.inventory?.guests.find((x) => x.interfaces.some((i) => i.portdev === portdev));
+        const mac = g?.interfaces.find((i) => i.portdev === portdev)?.mac;
+        return g && mac ? { guest: g.name, mac } : null;
+      },
+    );
     this.author = makeAuthor(options.face ?? 'engine');
     this.runner = new ChangeRunner({
       author: this.author,
@@ -826,13 +836,23 @@ export class ChaosEngine implements Engine {
     return Promise.resolve(ok(this.activity.list(params.hostId, params.limit)));
   }
 
-  'activity.export'(params: { format: 'text' | 'virsh-script'; hostId?: HostId | undefined }) {
+  'activity.export'(params: {
+    format: 'text' | 'virsh-script';
+    hostId?: HostId | undefined;
+    entryIds?: string[] | undefined;
+  }) {
     return Promise.resolve(
       ok(
         this.activity.export(
           params.format,
-          (id) => this.sessions.get(id)?.profile.uri ?? 'qemu:///system',
+          (id) => {
+            const profile = this.sessions.get(id)?.profile;
+            return profile
+              ? virshConnection(profile, this.options.knownHostsPath)
+              : { uri: 'qemu:///system', note: 'no such host any more: the local socket' };
+          },
           params.hostId,
+          params.entryIds,
         ),
       ),
     );

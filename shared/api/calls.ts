@@ -192,7 +192,12 @@ export const calls = {
     value: z.array(ActivityEntry),
   },
   'activity.export': {
-    params: z.object({ format: ExportFormat, hostId: HostId.optional() }),
+    params: z.object({
+      format: ExportFormat,
+      hostId: HostId.optional(),
+      /** Only these entries (e.g. one row's "copy as commands"), oldest first as always. */
+      entryIds: z.array(z.string()).max(5000).optional(),
+    }),
     value: z.object({ filename: z.string(), mimeType: z.string(), content: z.string() }),
   },
   /** Resolves a scenario file or a nemesis on the host's inventory; changes nothing. */

@@ -93,6 +93,7 @@ export interface ChaosApi {
   'activity.export'(params: {
     format: ExportFormat;
     hostId?: HostId | undefined;
+    entryIds?: string[] | undefined;
   }): Promise<Result<{ filename: string; mimeType: string; content: string }>>;
   'scenario.plan'(params: ScenarioPlanRequest): Promise<Result<ScenarioPlan>>;
   'scenario.start'(params: ScenarioStartRequest): Promise<Result<RunStatus>>;
