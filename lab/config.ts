@@ -35,6 +35,8 @@ export const paths = {
   libvirtdPid: '/run/libvirtd.pid',
   virtlogdPid: '/run/virtlogd.pid',
   console: (guest: string) => join(STATE_DIR, `${guest}.console`),
+  /** `npm run demo`'s app data: the app's hosts.json naming the lab (KVM_CHAOS_CONFIG). */
+  demoConfig: join(STATE_DIR, 'demo'),
   kernel: join(IMAGE_DIR, 'vmlinuz'),
   initrd: join(IMAGE_DIR, 'initrd.gz'),
   imageStamp: join(IMAGE_DIR, 'stamp.json'),
