@@ -25,15 +25,20 @@ import { useChaos, useChaosStore } from '../ui/store-context';
 import { LinkEdge } from './edges/LinkEdge';
 import { SpokeEdge, UplinkEdge } from './edges/SpokeEdge';
 import './graph.css';
+import { rectOf } from './edges/rects';
 import {
+  bundledGuestIds,
   type FlowEdge,
   type FlowNode,
   flowEdges,
   flowNodes,
   hostOfNode,
+  placedPositions,
+  placedRect,
   syncEdges,
   syncNodes,
 } from './flow';
+import { GuestBundle } from './GuestBundle';
 import { HostList } from './HostList';
 import { layoutGraph } from './layout';
 import { hostNodeId } from './model';
@@ -166,22 +171,34 @@ export function GraphCanvas() {
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   const [edges, setEdges] = useState<FlowEdge[]>([]);
 
-  useEffect(
-    () => setNodes((previous) => syncNodes(previous, flowNodes(model, layout, dragged))),
-    [model, layout, dragged],
-  );
-  // Zoomed out, the spokes are one drawing (SpokeBundle), not an edge each.
+  // Zoomed out, the spokes are one drawing (SpokeBundle), not an edge each, and the guests of
+  // crowded segments another (GuestBundle), not a node each.
   const lod = useLod();
   const bundled = lod === 'far' || lod === 'dot';
+  const bundledGuests = useMemo(
+    () => (bundled ? bundledGuestIds(model, layout) : new Set<string>()),
+    [bundled, model, layout],
+  );
+  const built = useMemo(
+    () => flowNodes(model, layout, dragged, bundledGuests),
+    [model, layout, dragged, bundledGuests],
+  );
+  useEffect(() => setNodes((previous) => syncNodes(previous, built)), [built]);
   useEffect(() => {
     const all = flowEdges(model, layout);
     const next = bundled ? all.filter((e) => e.type !== 'spoke') : all;
     setEdges((previous) => syncEdges(previous, next));
   }, [model, layout, bundled]);
+  /** A node's box: as React Flow measured it, else (drawn in a bundle) from the layout. */
+  const flowStore = useStoreApi();
+  const rectOfNode = useMemo(() => {
+    const positions = placedPositions(layout, dragged);
+    return (id: string) =>
+      rectOf(flowStore.getState().nodeLookup.get(id)) ?? placedRect(layout, positions, id);
+  }, [flowStore, layout, dragged]);
 
   const inventories = useChaos(selectInventories);
   const fitKey = model.hosts.map((h) => `${h.hostId}:${inventories[h.hostId] ? 1 : 0}`).join('|');
-  const expectedNodes = Object.keys(layout.positions).length;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => setNodes((current) => applyNodeChanges(changes, current)),
@@ -232,15 +249,15 @@ export function GraphCanvas() {
           proOptions={{ hideAttribution: false }}
         >
           <LodBackground />
-          {bundled && <SpokeBundle model={model} />}
+          {bundled && <SpokeBundle model={model} rect={rectOfNode} />}
+          {bundledGuests.size > 0 && (
+            <GuestBundle model={model} ids={bundledGuests} rect={rectOfNode} lod={lod} />
+          )}
           {/* Before the controls, so they stay clickable while the knife is out. */}
-          <KnifeLayer />
+          <KnifeLayer rectOf={rectOfNode} />
           <Controls showInteractive={false} position="bottom-left" />
           {nodes.length > 40 && <MiniMap pannable zoomable position="bottom-right" />}
-          <FitOnArrival
-            fitKey={fitKey}
-            ready={nodes.length > 0 && nodes.length === expectedNodes}
-          />
+          <FitOnArrival fitKey={fitKey} ready={nodes.length > 0 && nodes.length === built.length} />
           <ZoomVariable target={canvas} />
           <HostList model={model} collapsed={collapsed} />
         </ReactFlow>

@@ -1,8 +1,8 @@
-import { useStore, useStoreApi, ViewportPortal } from '@xyflow/react';
+import { useStore, ViewportPortal } from '@xyflow/react';
 import { memo, useMemo } from 'react';
 import { selectIndexes, selectKnifeMarks } from '../store/selectors';
+import type { Rect } from '../tools/knife/geometry';
 import { useChaos, useChaosStore } from '../ui/store-context';
-import { rectOf } from './edges/rects';
 import type { GraphModel, LinkStatus } from './model';
 import { spokePath } from './paths';
 
@@ -14,7 +14,7 @@ import { spokePath } from './paths';
 function spokeD(
   ids: Iterable<string>,
   spokes: ReadonlyMap<string, { segmentId: string; guestId: string }>,
-  rect: (id: string) => ReturnType<typeof rectOf>,
+  rect: (id: string) => Rect | null,
 ): string {
   const parts: string[] = [];
   for (const id of ids) {
@@ -29,17 +29,22 @@ function spokeD(
   return parts.join('');
 }
 
-function SpokeBundleView({ model }: { model: GraphModel }) {
+function SpokeBundleView({
+  model,
+  rect: rectOfNode,
+}: {
+  model: GraphModel;
+  /** A node's box: measured by React Flow, or from the layout for guests in GuestBundle. */
+  rect: (id: string) => Rect | null;
+}) {
   const store = useChaosStore();
-  const flowStore = useStoreApi();
-  // A new nodes array means moved or measured nodes: the lookup below is current by then.
+  // A new nodes array means moved or measured nodes: the boxes read below are current by then.
   const nodes = useStore((s) => s.nodes);
   const marks = useChaos(selectKnifeMarks);
   const rect = useMemo(() => {
     void nodes;
-    const { nodeLookup } = flowStore.getState();
-    return (id: string) => rectOf(nodeLookup.get(id));
-  }, [flowStore, nodes]);
+    return rectOfNode;
+  }, [rectOfNode, nodes]);
   const byStatus = useMemo(() => {
     const spokes = new Map(model.spokes.map((s) => [s.id, s]));
     const groups = new Map<LinkStatus | 'plain' | 'target', string[]>();

@@ -1,4 +1,5 @@
 import type { Edge, Node } from '@xyflow/react';
+import type { Rect } from '../tools/knife/geometry';
 import { type Layout, mergePositions, type XY } from './layout';
 import type { GraphModel } from './model';
 
@@ -28,18 +29,54 @@ export type FlowEdge =
  * moves them together. Positions the user dragged are kept as React Flow gave them (relative to
  * the parent for a host's nodes). Nodes of a collapsed host are left out.
  */
-export function flowNodes(
-  model: GraphModel,
-  layout: Layout,
-  dragged: Readonly<Record<string, Readonly<Record<string, XY>>>>,
-): FlowNode[] {
+export type Dragged = Readonly<Record<string, Readonly<Record<string, XY>>>>;
+
+/** Positions as React Flow takes them: relative to the parent, the user's drags laid over. */
+export function placedPositions(layout: Layout, dragged: Dragged): Record<string, XY> {
   const relative: Record<string, XY> = {};
   for (const [id, at] of Object.entries(layout.positions)) {
     const parent = layout.parents[id];
     const origin = parent ? layout.positions[parent] : undefined;
     relative[id] = origin ? { x: at.x - origin.x, y: at.y - origin.y } : at;
   }
-  const positions = mergePositions(relative, Object.assign({}, ...Object.values(dragged)));
+  return mergePositions(relative, Object.assign({}, ...Object.values(dragged)));
+}
+
+/** A node's box in flow coordinates from the layout and the drags (for nodes drawn outside
+ * React Flow, which has no measurement of them). */
+export function placedRect(
+  layout: Layout,
+  positions: Readonly<Record<string, XY>>,
+  id: string,
+): Rect | null {
+  const at = positions[id];
+  const size = layout.sizes[id];
+  if (!at || !size) return null;
+  const parent = layout.parents[id];
+  const origin = parent ? positions[parent] : undefined;
+  return { x: at.x + (origin?.x ?? 0), y: at.y + (origin?.y ?? 0), ...size };
+}
+
+/**
+ * Guests drawn by GuestBundle rather than as nodes, when zoomed out: those on segments drawn
+ * with spokes (no pair links, which need React Flow's handles on both ends).
+ */
+export function bundledGuestIds(model: GraphModel, layout: Layout): Set<string> {
+  const spokes = new Set(model.segments.filter((s) => s.mode === 'spokes').map((s) => s.id));
+  const out = new Set<string>();
+  for (const guest of model.guests)
+    if (guest.segmentId !== null && spokes.has(guest.segmentId) && guest.id in layout.positions)
+      out.add(guest.id);
+  return out;
+}
+
+export function flowNodes(
+  model: GraphModel,
+  layout: Layout,
+  dragged: Dragged,
+  bundled: ReadonlySet<string> = new Set(),
+): FlowNode[] {
+  const positions = placedPositions(layout, dragged);
   const nodes: FlowNode[] = [];
   const place = (id: string) => {
     const position = positions[id] ?? { x: 0, y: 0 };
@@ -69,7 +106,7 @@ export function flowNodes(
     nodes.push({ ...place(segment.id), type: 'segment', data: { segmentId: segment.id } });
   }
   for (const guest of model.guests) {
-    if (!(guest.id in layout.positions)) continue;
+    if (!(guest.id in layout.positions) || bundled.has(guest.id)) continue;
     nodes.push({ ...place(guest.id), type: 'guest', data: { guestId: guest.id } });
   }
   return nodes;

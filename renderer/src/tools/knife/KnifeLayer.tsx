@@ -6,10 +6,9 @@ import {
   useMemo,
   useRef,
 } from 'react';
-import { rectOf } from '../../graph/edges/rects';
 import { selectIndexes, selectKnifeActive, selectOneWay } from '../../store/selectors';
 import { useChaos, useChaosStore } from '../../ui/store-context';
-import type { Point } from './geometry';
+import type { Point, Rect } from './geometry';
 import { type KnifeHost, KnifeTool } from './knife-tool';
 import { knifeTargets } from './targets';
 
@@ -19,13 +18,18 @@ import { knifeTargets } from './targets';
 // Moves are queued and handled once per animation frame: the browser may send several moves a
 // frame, and only what is on screen at the next frame matters (thousands of links at scale).
 
-export function KnifeLayer() {
+/** @param rectOf a node's box in flow coordinates (React Flow's measurement, or the layout's
+ * for guests drawn in a bundle when zoomed out) */
+export function KnifeLayer({ rectOf }: { rectOf: (id: string) => Rect | null }) {
   const active = useChaos(selectKnifeActive);
   const oneWayToggle = useChaos(selectOneWay);
   const store = useChaosStore();
   const flowStore = useStoreApi();
   const { screenToFlowPosition } = useReactFlow();
   const layer = useRef<HTMLDivElement>(null);
+  // The newest boxes, read at pointer-down; a ref so that a refresh mid-stroke keeps the tool.
+  const boxes = useRef(rectOf);
+  boxes.current = rectOf;
   const line = useRef<SVGPolylineElement>(null);
   const drawn = useRef<string[]>([]);
   /** The layer's box, read once a stroke: reading it on every move would force a layout. */
@@ -37,9 +41,8 @@ export function KnifeLayer() {
   const tool = useMemo(() => {
     const host: KnifeHost = {
       sampleTargets() {
-        const { nodeLookup } = flowStore.getState();
         const { model } = selectIndexes(store.getState());
-        return knifeTargets(model, (id) => rectOf(nodeLookup.get(id)));
+        return knifeTargets(model, boxes.current);
       },
       zoom: () => flowStore.getState().transform[2],
       preview: (marks, oneWay) => store.getState().knifePreview(marks, oneWay),
