@@ -300,10 +300,11 @@ export async function removeHost(number: number, log: (s: string) => void): Prom
   }
   await stopProcesses(host, log);
   await deleteNamespace(host.namespace);
-  // The pairs die with the namespace; a near end left over from an earlier failure goes too.
+  // The pairs die with the namespace, a moment after it is deleted (the kernel cleans up
+  // behind); a near end left over from an earlier failure goes too.
   for (const dev of [segment.near, mgmt.near.dev])
     if (await succeeds('ip', ['-n', NAMESPACE, 'link', 'show', 'dev', dev]))
-      await run('ip', ['-n', NAMESPACE, 'link', 'del', dev]);
+      await run('ip', ['-n', NAMESPACE, 'link', 'del', dev]).catch(() => undefined);
   await rm(root, { recursive: true, force: true });
   log(`${host.id} removed`);
 }

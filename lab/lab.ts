@@ -344,9 +344,10 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
   // Whatever is still in the namespace was started by the lab (dnsmasq, a stray qemu).
   await stopNamespacePids(NAMESPACE, log);
   await deleteNamespace();
-  // The demo link's host end goes with the namespace; one left by a half-made link goes here.
+  // The demo link's host end goes with the namespace (the kernel deletes it a moment later);
+  // one left by a half-made link goes here.
   if (await succeeds('ip', ['link', 'show', 'dev', DEMO_LINK.near.dev]))
-    await run('ip', ['link', 'del', DEMO_LINK.near.dev]);
+    await run('ip', ['link', 'del', DEMO_LINK.near.dev]).catch(() => undefined);
   // libvirt leaves these behind after net-destroy (libvirt-facts.md).
   await rm(`/run/libvirt/network/${NETWORK_NAME}`, { recursive: true, force: true });
   await rm(`/run/libvirt/network/${NETWORK_NAME}.xml`, { force: true });
