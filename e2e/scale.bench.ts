@@ -400,6 +400,7 @@ type Figures = {
   paintMs: number[];
   drag?: Awaited<ReturnType<typeof knifeDrag>>;
   node?: ReturnType<typeof nodeHitTest>;
+  failed?: string;
 };
 const figures: Figures[] = [];
 try {
@@ -427,6 +428,11 @@ try {
             if (round === ROUNDS - 1) f.drag = await knifeDrag(opened.page);
             await opened.context.close();
           }
+        } catch (error) {
+          // A page that crashes or times out is a figure too (an older build at 2000 guests can
+          // exhaust a loaded machine); the other builds and sizes still run.
+          console.error(`${guests} guests, ${build.label}: failed: ${(error as Error).message}`);
+          f.failed = (error as Error).message.split('\n')[0];
         } finally {
           await server.close();
         }
@@ -541,7 +547,7 @@ if (builds.length > 1) {
 }
 for (const f of figures)
   console.log(
-    `${f.guests} guests (${f.build}), every round: painted after the data ${f.paintMs.map(ms).join(', ')}; ` +
+    `${f.guests} guests (${f.build})${f.failed ? `, FAILED: ${f.failed}` : ''}, every round: painted after the data ${f.paintMs.map(ms).join(', ')}; ` +
       `wall ${f.wallMs.map(ms).join(', ')}; zoom after fit ${f.drag?.zoom.toFixed(3)}; ` +
       `long tasks ${longTasks(f).map(ms).join(', ') || 'none'}; ` +
       `pointermoves seen ${f.drag?.inPage?.moves.length} of ${STEPS}`,
@@ -549,7 +555,7 @@ for (const f of figures)
 if (SMOKE) {
   // The smoke run proves the bench and the graph work, not a speed: drawn, and the drag cut.
   const broken = figures.filter(
-    (f) => !(f.paintMs.every(Number.isFinite) && (f.drag?.marked ?? 0) > 0),
+    (f) => f.failed || !(f.paintMs.every(Number.isFinite) && (f.drag?.marked ?? 0) > 0),
   );
   if (broken.length) {
     console.error(
