@@ -147,6 +147,22 @@ function clusterBlock(
   };
 }
 
+/** Bridges with no guest on them, side by side. */
+function bridgeRow(segments: readonly SegmentModel[]): Block {
+  const gap = 40;
+  return {
+    width: segments.length * (SEGMENT_SIZE.width + gap) - gap,
+    height: SEGMENT_SIZE.height,
+    place(at, out, parent) {
+      segments.forEach((segment, i) => {
+        out.positions[segment.id] = { x: at.x + i * (SEGMENT_SIZE.width + gap), y: at.y };
+        out.sizes[segment.id] = SEGMENT_SIZE;
+        out.parents[segment.id] = parent;
+      });
+    },
+  };
+}
+
 /** Guests on no segment: rows of cards. */
 function looseBlock(members: readonly { id: string; guest: Guest }[]): Block {
   const perRow = Math.max(1, Math.ceil(Math.sqrt(members.length)));
@@ -219,6 +235,7 @@ export function layoutGraph(model: GraphModel, options: LayoutOptions = {}): Lay
   const hostBlocks = model.hosts.map((host): Block => {
     if (collapsed.has(host.hostId)) return { ...HOST_CARD, place: () => {} };
     const blocks: Block[] = [];
+    const empty: SegmentModel[] = [];
     const mine = (id: string) => guests.get(id)?.hostId === host.hostId;
     for (const segmentId of host.segmentIds) {
       const segment = segments.get(segmentId);
@@ -227,8 +244,11 @@ export function layoutGraph(model: GraphModel, options: LayoutOptions = {}): Lay
       const ids = shared ? segment.guestIds.filter(mine) : segment.guestIds;
       const members = ids.flatMap((id) => guests.get(id) ?? []);
       // A spanning segment's bridge is drawn once, above the hosts; a host keeps its guests.
-      if (!shared || members.length > 0) blocks.push(clusterBlock(segment, members, !shared));
+      if (!shared && members.length === 0) empty.push(segment);
+      else if (!shared || members.length > 0) blocks.push(clusterBlock(segment, members, !shared));
     }
+    // Segments without guests: one row of bridges first, not a cell of the grid each.
+    if (empty.length) blocks.unshift(bridgeRow(empty));
     const loose = host.looseGuestIds.flatMap((id) => guests.get(id) ?? []);
     if (loose.length) blocks.push(looseBlock(loose));
     const grid = gridOf(blocks, CLUSTER_GAP);

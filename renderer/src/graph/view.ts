@@ -20,13 +20,14 @@ export const GraphViewContext = createContext<GraphView>({
 export const useGraphView = () => useContext(GraphViewContext);
 
 /**
- * near: every detail (its smallest text, 0.78 rem, is 12 px on screen from zoom 0.96).
+ * near: every detail: its interface lines (0.88 rem) are 12 px on screen from zoom 0.86, its
+ *   badges (0.78 rem) are scaled up below 0.96 (graph.css).
  * mid: name, state, cuts and addresses, in type scaled up to stay 12 px or more.
  * far: the name alone, as large as the card allows.
  * dot: a coloured card (state, selection, cuts); names are on the host and segment labels.
  */
 export type Lod = 'near' | 'mid' | 'far' | 'dot';
-export const NEAR_ZOOM = 0.96;
+export const NEAR_ZOOM = 0.86;
 export const MID_ZOOM = 0.5;
 export const FAR_ZOOM = 0.2;
 
