@@ -2,7 +2,14 @@
 // `npm run lab -- up|down|status|matrix|exec|restart-libvirtd`: the real KVM lab that every
 // test of kvm-chaos runs against.
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_GUESTS, DEFAULT_HOSTS, MAX_GUESTS, MAX_HOSTS, NAMESPACE } from './config';
+import {
+  DEFAULT_GUESTS,
+  DEFAULT_HOSTS,
+  type HostId,
+  MAX_GUESTS,
+  MAX_HOSTS,
+  NAMESPACE,
+} from './config';
 import { allGuests, down, readLabState, readMatrix, restartLibvirtd, status, up } from './lab';
 import { renderTable } from './matrix';
 import { execInNs, LabError } from './run';
@@ -100,10 +107,12 @@ program
 
 program
   .command('restart-libvirtd')
-  .description('stop and start libvirtd in the namespace (for reconnection tests)')
-  .action(async () => {
-    await restartLibvirtd();
-    console.log('libvirtd restarted');
+  .description("stop and start a host's libvirtd (for reconnection tests)")
+  .option('--host <id>', 'h1 (default), h2 or h3', 'h1')
+  .action(async (o: { host: string }) => {
+    if (!/^h[1-9]$/.test(o.host)) throw new LabError(`--host must be h1, h2 or h3, not ${o.host}`);
+    await restartLibvirtd(o.host as HostId);
+    console.log(`${o.host}: libvirtd restarted`);
   });
 
 program.parseAsync().catch((e: unknown) => {

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLibvirtdOf, stopLibvirtdOf } from './lab';
 import {
   allGuests,
   exactlyCut,
@@ -118,6 +119,19 @@ describe('a lab of two libvirt hosts', () => {
     const hostname = async (h: LabHostState) => (await virshAt(h, ['hostname'])).stdout.trim();
     expect(await hostname(h2)).toBe('kvm-chaos-lab-h2');
     expect(await hostname(h1)).not.toBe(await hostname(h2));
+  });
+
+  it("h2's libvirtd stops and starts on its own: host 1 answers throughout, h2's guests keep running", async () => {
+    await stopLibvirtdOf('h2');
+    try {
+      await expect(virshAt(h2, ['list', '--name'])).rejects.toThrow();
+      expect((await virshAt(h1, ['list', '--name'])).stdout).toContain('lab-node1');
+    } finally {
+      await startLibvirtdOf('h2');
+    }
+    expect(
+      (await virshAt(h2, ['list', '--name'])).stdout.split('\n').filter(Boolean).sort(),
+    ).toEqual(h2.guests.map((g) => g.name).sort());
   });
 
   it('every guest reaches every guest of the other host over icmp, tcp and udp', async () => {

@@ -160,6 +160,43 @@ async function libvirtReady(sh: HostShell): Promise<boolean> {
   );
 }
 
+async function startLibvirtdIn(host: HostPlan, shell: HostShell): Promise<void> {
+  const { p } = planOf(host);
+  await ensureDaemon(
+    'libvirtd',
+    p.libvirtdPid,
+    () => shell.run('libvirtd', ['-d', '-p', p.libvirtdPid]),
+    host.namespace,
+  );
+  const deadline = Date.now() + 60_000;
+  while (!(await libvirtReady(shell))) {
+    if (Date.now() > deadline)
+      throw new LabError(`${host.id}'s libvirtd started but does not answer virsh`);
+    await sleep(200);
+  }
+}
+
+async function runningHost(number: number): Promise<{ host: HostPlan; shell: HostShell }> {
+  const host = hostPlan(number);
+  const holder = await holderPid(host);
+  if (!holder)
+    throw new LabError(`${host.id} is not up: run 'npm run lab -- up --hosts ${number}'`);
+  return { host, shell: enteredShell(holder) };
+}
+
+/** Stops host `number`'s libvirtd by its pid (its guests keep running, as on a real host). */
+export async function stopHostLibvirtd(number: number): Promise<void> {
+  const { host } = await runningHost(number);
+  const d = await daemonState('libvirtd', planOf(host).p.libvirtdPid, host.namespace);
+  if (d.inNamespace && d.pid) await stopPid(d.pid);
+}
+
+/** Starts host `number`'s libvirtd again (a no-op when it runs); returns once it answers. */
+export async function startHostLibvirtd(number: number): Promise<void> {
+  const { host, shell } = await runningHost(number);
+  await startLibvirtdIn(host, shell);
+}
+
 export interface RunningHost {
   plan: HostPlan;
   shell: HostShell;
@@ -191,18 +228,7 @@ export async function ensureHost(number: number, log: (s: string) => void): Prom
     () => shell.run('virtlogd', ['-d', '-p', p.virtlogdPid]),
     host.namespace,
   );
-  await ensureDaemon(
-    'libvirtd',
-    p.libvirtdPid,
-    () => shell.run('libvirtd', ['-d', '-p', p.libvirtdPid]),
-    host.namespace,
-  );
-  const deadline = Date.now() + 60_000;
-  while (!(await libvirtReady(shell))) {
-    if (Date.now() > deadline)
-      throw new LabError(`${host.id}'s libvirtd started but does not answer virsh`);
-    await sleep(200);
-  }
+  await startLibvirtdIn(host, shell);
   const hostKey = await ensureKey(p.sshdHostKey, `kvm-chaos-lab-${host.id}`);
   await copyFile(paths.authorizedKeys, p.authorizedKeys);
   await chmod(p.authorizedKeys, 0o600);

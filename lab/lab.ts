@@ -52,6 +52,8 @@ import {
   presentHosts,
   removeHost,
   removeHostsDir,
+  startHostLibvirtd,
+  stopHostLibvirtd,
 } from './hosts';
 import { buildImage } from './image';
 import { HEALTH_PROTOCOLS, type Matrix, reaches, readMatrixFrom, readTail } from './matrix';
@@ -367,9 +369,31 @@ async function leftoverDefinitions(): Promise<boolean> {
   );
 }
 
-/** Stops and restarts libvirtd in the namespace (tests of reconnection use it). */
-export async function restartLibvirtd(): Promise<void> {
-  const d = await daemonState('libvirtd', paths.libvirtdPid);
-  if (d.inNamespace && d.pid) await stopPid(d.pid);
-  await startLibvirt();
+/** Stops and restarts a host's libvirtd, host 1's by default (tests of reconnection use it). */
+export async function restartLibvirtd(host: HostId = 'h1'): Promise<void> {
+  await stopLibvirtdOf(host);
+  await startLibvirtdOf(host);
+}
+
+/** Stops a host's libvirtd by its pid; its guests, sshd and bindings stay (a daemon crash). */
+export async function stopLibvirtdOf(host: HostId): Promise<void> {
+  const n = hostNumber(host);
+  if (n === 1) {
+    const d = await daemonState('libvirtd', paths.libvirtdPid);
+    if (d.inNamespace && d.pid) await stopPid(d.pid);
+  } else await stopHostLibvirtd(n);
+}
+
+/** Starts a host's libvirtd again; returns once it answers. */
+export async function startLibvirtdOf(host: HostId): Promise<void> {
+  const n = hostNumber(host);
+  if (n === 1) await startLibvirt();
+  else await startHostLibvirtd(n);
+}
+
+function hostNumber(host: HostId): number {
+  const n = Number(host.slice(1));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS)
+    throw new LabError(`no host ${host}: the lab's hosts are h1..h${MAX_HOSTS}`);
+  return n;
 }
