@@ -9,7 +9,8 @@
 //       hit-test (KnifeTool) in Node over the same graph.
 // BENCH_ROUNDS (default 3) page loads per graph; BENCH_SIZES (default 500,2000) the large graphs.
 // BENCH_COMPARE=DIR also measures another build of the UI (e.g. an older commit's vite build) in
-// the same run, for before/after ratios. `--smoke`: 50 guests, one round, a short drag; it fails
+// the same run, for before/after ratios; it must speak the engine's protocol of today (a build
+// older than an event the engine now sends may fail, and is reported as failed). `--smoke`: 50 guests, one round, a short drag; it fails
 // (exit 1) only if the graph is not drawn or the drag marks nothing, never on a timing.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
