@@ -89,6 +89,7 @@ export function menuTemplate(
       submenu: [
         commandItem(actions, 'inspector.toggle'),
         commandItem(actions, 'inventory.reload'),
+        commandItem(actions, 'view.projector'),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -66,6 +66,7 @@ export const MENU_COMMANDS = {
   'chaos.undo': { label: 'Undo Last Cut', accelerator: 'CmdOrCtrl+Z' },
   'inspector.toggle': { label: 'Binding Inspector', accelerator: 'I' },
   'inventory.reload': { label: 'Reload Inventory', accelerator: 'CmdOrCtrl+R' },
+  'view.projector': { label: 'Projector Mode', accelerator: 'P' },
 } as const;
 export type MenuCommand = keyof typeof MENU_COMMANDS;
 export type MenuCommandListener = (command: MenuCommand) => void;
