@@ -12,6 +12,7 @@
 // the same run, for before/after ratios; it must speak the engine's protocol of today (a build
 // older than an event the engine now sends may fail, and is reported as failed). `--smoke`: 50 guests, one round, a short drag; it fails
 // (exit 1) only if the graph is not drawn or the drag marks nothing, never on a timing.
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -564,4 +565,15 @@ if (SMOKE) {
     );
     process.exit(1);
   }
+}
+
+// The inventory behind the largest graph, read beside one virsh session doing list + dumpxml
+// (reads.bench.ts), so one `bench -- scale` prints every figure of issue 14 for that size.
+if (!SMOKE) {
+  const largest = Math.max(...SIZES);
+  console.log(`\nthe inventory of ${largest} guests, read beside virsh (reads.bench.ts):`);
+  spawnSync('npx', ['tsx', 'electron/engine/reads.bench.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_GUESTS: String(largest) },
+  });
 }
