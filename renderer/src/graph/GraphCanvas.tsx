@@ -60,6 +60,10 @@ const edgeTypes: EdgeTypes = {
  * otherwise fits only nodes it has measured, and with onlyRenderVisibleElements the ones off
  * screen never were; we hide no node (a collapsed host's are left out), so it means "all". */
 const FIT_PADDING = { top: '6%', x: '6%', bottom: '90px' } as const;
+/** With several hosts the host list is a row across the top (15 px in, about 40 px high) and the
+ * host labels rise about 40 px above their frames: the graph starts below both. */
+const FIT_PADDING_HOSTS = { ...FIT_PADDING, top: '100px' } as const;
+type FitPadding = typeof FIT_PADDING | typeof FIT_PADDING_HOSTS;
 
 /** Arrow heads for one-way cuts (red) and for the knife's one-way preview (amber). */
 function Markers() {
@@ -96,16 +100,22 @@ function Markers() {
  * Fits the view when a host appears, goes, or shows its first inventory, once React Flow has
  * every node; never on ordinary updates (a new guest or a cut must not move the viewport).
  */
-function FitOnArrival({ fitKey, ready }: { fitKey: string; ready: boolean }) {
+function FitOnArrival({
+  fitKey,
+  ready,
+  padding,
+}: {
+  fitKey: string;
+  ready: boolean;
+  padding: FitPadding;
+}) {
   const { fitView } = useReactFlow();
   const fitted = useRef<string | null>(null);
   useEffect(() => {
     if (!ready || fitted.current === fitKey) return;
     fitted.current = fitKey;
-    requestAnimationFrame(
-      () => void fitView({ padding: FIT_PADDING, duration: 0, includeHiddenNodes: true }),
-    );
-  }, [fitView, fitKey, ready]);
+    requestAnimationFrame(() => void fitView({ padding, duration: 0, includeHiddenNodes: true }));
+  }, [fitView, fitKey, ready, padding]);
   return null;
 }
 
@@ -145,6 +155,7 @@ export function GraphCanvas() {
   const layout = useMemo(() => layoutGraph(model, { collapsed }), [model, collapsed]);
   const canvas = useRef<HTMLDivElement>(null);
   const { fitView } = useReactFlow();
+  const padding = model.hosts.length > 1 ? FIT_PADDING_HOSTS : FIT_PADDING;
   // What nodes and the host list may do to the view (GraphCanvas sits in App's provider).
   const view = useMemo<GraphView>(
     () => ({
@@ -157,13 +168,13 @@ export function GraphCanvas() {
       },
       zoomToHost(hostId) {
         const nodes = [{ id: hostNodeId(hostId as HostId) }];
-        void fitView({ nodes, padding: FIT_PADDING, duration: 250, includeHiddenNodes: true });
+        void fitView({ nodes, padding, duration: 250, includeHiddenNodes: true });
       },
       showAll() {
-        void fitView({ padding: FIT_PADDING, duration: 250, includeHiddenNodes: true });
+        void fitView({ padding, duration: 250, includeHiddenNodes: true });
       },
     }),
-    [fitView],
+    [fitView, padding],
   );
   const dragged = useChaos(selectDragged);
   const theme = useChaos(selectTheme);
@@ -257,7 +268,11 @@ export function GraphCanvas() {
           <KnifeLayer rectOf={rectOfNode} />
           <Controls showInteractive={false} position="bottom-left" />
           {nodes.length > 40 && <MiniMap pannable zoomable position="bottom-right" />}
-          <FitOnArrival fitKey={fitKey} ready={nodes.length > 0 && nodes.length === built.length} />
+          <FitOnArrival
+            fitKey={fitKey}
+            ready={nodes.length > 0 && nodes.length === built.length}
+            padding={padding}
+          />
           <ZoomVariable target={canvas} />
           <HostList model={model} collapsed={collapsed} />
         </ReactFlow>

@@ -4,8 +4,9 @@ import type { GraphModel } from './model';
 import { countsWords } from './nodes/HostNode';
 import { useGraphView } from './view';
 
-// With several hosts: the overview's list. Each host by name with its counts; a click zooms to
-// it, the chevron collapses it; "All hosts" fits every host again.
+// With several hosts: the overview's list, one row across the top of the canvas (GraphCanvas fits
+// the graph below it, so it covers no host). Each host by name, its counts in its tooltip and on
+// its own label; a click zooms to it, the chevron collapses it; "All hosts" fits every host again.
 
 export function HostList({
   model,
@@ -46,11 +47,13 @@ export function HostList({
                 className="host-list__host"
                 data-testid="host-list-item"
                 data-host-id={host.hostId}
-                title={`Zoom to ${host.label}`}
+                title={`Zoom to ${host.label}: ${countsWords(host.counts)}`}
                 onClick={() => view.zoomToHost(host.hostId)}
               >
                 <strong>{host.label}</strong>
-                <span className="muted">{countsWords(host.counts)}</span>
+                {host.counts.cuts > 0 && (
+                  <span className="host-list__cuts">{host.counts.cuts} cut</span>
+                )}
               </button>
             </li>
           );

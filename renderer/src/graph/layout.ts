@@ -39,6 +39,18 @@ const CLUSTER_GAP = 80;
 const HOST_GAP = 120;
 const LOOSE_GAP = 40;
 
+/**
+ * The width a host's frame needs for its label's first line (collapse button, icon, name, zoom
+ * button; graph.css), so that the name is never cut. The label is drawn at least 17 px on screen
+ * (projector) whatever the zoom, so in flow units it grows as the view zooms out: the frame is
+ * sized for zoom 0.4, about where a few hosts fit a 1280x720 window. Bold type is taken at 0.75
+ * em a character, wider than most names need.
+ */
+export function hostLabelWidth(label: string): number {
+  const em = 17 / 0.4;
+  return Math.ceil(em * (4.8 + 1.1 * 0.75 * label.length));
+}
+
 /** A guest card's size, from what it shows: a header and two lines per interface. */
 export function guestSize(guest: Guest): Size {
   const rows = Math.max(1, guest.interfaces.length);
@@ -233,7 +245,9 @@ export function layoutGraph(model: GraphModel, options: LayoutOptions = {}): Lay
 
   // Each host's group: a grid of its clusters under its header.
   const hostBlocks = model.hosts.map((host): Block => {
-    if (collapsed.has(host.hostId)) return { ...HOST_CARD, place: () => {} };
+    const labelWidth = hostLabelWidth(host.label);
+    if (collapsed.has(host.hostId))
+      return { ...HOST_CARD, width: Math.max(HOST_CARD.width, labelWidth), place: () => {} };
     const blocks: Block[] = [];
     const empty: SegmentModel[] = [];
     const mine = (id: string) => guests.get(id)?.hostId === host.hostId;
@@ -252,12 +266,13 @@ export function layoutGraph(model: GraphModel, options: LayoutOptions = {}): Lay
     const loose = host.looseGuestIds.flatMap((id) => guests.get(id) ?? []);
     if (loose.length) blocks.push(looseBlock(loose));
     const grid = gridOf(blocks, CLUSTER_GAP);
+    const width = Math.max(HOST_CARD.width, labelWidth, grid.size.width + 2 * GROUP_PADDING);
     return {
-      width: Math.max(HOST_CARD.width, grid.size.width + 2 * GROUP_PADDING),
+      width,
       height: HOST_HEADER + grid.size.height + 2 * GROUP_PADDING,
       place(at, layout, parent) {
         const inner = {
-          x: at.x + Math.max(GROUP_PADDING, (HOST_CARD.width - grid.size.width) / 2),
+          x: at.x + Math.max(GROUP_PADDING, (width - grid.size.width) / 2),
           y: at.y + HOST_HEADER + GROUP_PADDING,
         };
         blocks.forEach((block, i) => {

@@ -30,6 +30,9 @@ function HostNodeView({ data }: NodeProps & { data: HostNodeData }) {
   const view = useGraphView();
   if (!host) return null;
   const { collapsed } = data;
+  const address = hostname || host.summary?.uri;
+  const counts = `${countsWords(host.counts)}${address ? ` · ${address}` : ''}`;
+  const secondLine = host.summary ? `${host.summary.status.state} · ${counts}` : counts;
   const Chevron = collapsed ? ChevronRight : ChevronDown;
   return (
     <div
@@ -53,14 +56,17 @@ function HostNodeView({ data }: NodeProps & { data: HostNodeData }) {
             <Chevron size={18} aria-hidden />
           </button>
           <Server size={20} aria-hidden />
+          {/* The name whole on the first line; the state, counts and address on the second,
+              cut at the frame's edge when it is narrow (the whole line in its tooltip). */}
           <div className="host__text">
             <strong>{host.label}</strong>
-            <span className="muted" data-testid="host-counts">
-              {countsWords(host.counts)}
-              {hostname || host.summary?.uri ? ` · ${hostname ?? host.summary?.uri}` : ''}
-            </span>
+            <div className="host__line" title={secondLine}>
+              {host.summary && <HostStateChip status={host.summary.status} />}
+              <span className="muted" data-testid="host-counts">
+                {counts}
+              </span>
+            </div>
           </div>
-          {host.summary && <HostStateChip status={host.summary.status} />}
           <button
             type="button"
             className="host__button nodrag"
