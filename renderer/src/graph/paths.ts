@@ -53,6 +53,23 @@ export function pairLinkPath(a: Rect, b: Rect, bridge: Point): LinkPath {
   return { from, control, to, middle };
 }
 
+/**
+ * How a link's label is shifted from the link's middle (CSS translate percentages of its own
+ * size): beside the link, on the side away from the bridge, touching the link at its middle.
+ * Centred on the middle it lay on the bridge's name, which grows out of the bridge when zoomed
+ * out; off to the side across the link it stays clear of the cards at the link's ends too.
+ */
+export function labelShift(path: LinkPath, bridge: Point): { x: string; y: string } {
+  // At t = 0.5 a quadratic runs along to - from; the normal on the side away from the bridge.
+  let normal = { x: path.from.y - path.to.y, y: path.to.x - path.from.x };
+  const away = { x: path.middle.x - bridge.x, y: path.middle.y - bridge.y };
+  if (normal.x * away.x + normal.y * away.y < 0) normal = { x: -normal.x, y: -normal.y };
+  const k = Math.max(Math.abs(normal.x), Math.abs(normal.y)) || 1;
+  // The label's edge point in the normal's opposite direction sits on the middle.
+  const percent = (n: number) => `${Math.round(-50 + (50 * n) / k)}%`;
+  return { x: percent(normal.x), y: percent(normal.y) };
+}
+
 export function svgPath(path: LinkPath): string {
   const f = (n: number) => Math.round(n * 10) / 10;
   return `M ${f(path.from.x)},${f(path.from.y)} Q ${f(path.control.x)},${f(path.control.y)} ${f(path.to.x)},${f(path.to.y)}`;

@@ -10,7 +10,7 @@ import { useChaos, useChaosStore, useTransport } from '../../ui/store-context';
 import { cutTitle } from '../cut-words';
 import type { LinkEdgeData } from '../flow';
 import type { Blocked, LinkStatus } from '../model';
-import { pairLinkPath, svgPath } from '../paths';
+import { labelShift, pairLinkPath, svgPath } from '../paths';
 import { Countdown } from './Countdown';
 import { useNodeRect } from './rects';
 import { dropLabel, flowLook, flowTitle } from './traffic-look';
@@ -62,6 +62,7 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
 
   const path = pairLinkPath(a, b, center(bridge));
   const d = svgPath(path);
+  const shift = labelShift(path, center(bridge));
   const [nameA, nameB] = names.split('|');
   // A call about this link is on its way: onto an intact link it cuts, onto a cut one it heals.
   const status: LinkStatus =
@@ -133,7 +134,7 @@ function LinkEdgeView({ id, source, target, data }: EdgeProps<Edge<LinkEdgeData,
           <div
             className={`link-label link-label--${status} nodrag nopan`}
             style={{
-              transform: `translate(-50%, -50%) translate(${path.middle.x}px, ${path.middle.y}px)`,
+              transform: `translate(${shift.x}, ${shift.y}) translate(${path.middle.x}px, ${path.middle.y}px)`,
             }}
           >
             {healable ? (
