@@ -55,19 +55,20 @@ export function pairLinkPath(a: Rect, b: Rect, bridge: Point): LinkPath {
 
 /**
  * How a link's label is shifted from the link's middle (CSS translate percentages of its own
- * size): beside the link, on the side away from the bridge, touching the link at its middle.
- * Centred on the middle it lay on the bridge's name, which grows out of the bridge when zoomed
- * out; off to the side across the link it stays clear of the cards at the link's ends too.
+ * size): beside the link, on the side away from the bridge. Centred on the middle it lay on the
+ * bridge's name, which grows out of the bridge when zoomed out. It moves along one axis only,
+ * the one the link's normal mostly points along, and stays centred on the other: pushed into a
+ * corner it reached the card at the link's nearer end.
  */
 export function labelShift(path: LinkPath, bridge: Point): { x: string; y: string } {
   // At t = 0.5 a quadratic runs along to - from; the normal on the side away from the bridge.
   let normal = { x: path.from.y - path.to.y, y: path.to.x - path.from.x };
   const away = { x: path.middle.x - bridge.x, y: path.middle.y - bridge.y };
   if (normal.x * away.x + normal.y * away.y < 0) normal = { x: -normal.x, y: -normal.y };
-  const k = Math.max(Math.abs(normal.x), Math.abs(normal.y)) || 1;
-  // The label's edge point in the normal's opposite direction sits on the middle.
-  const percent = (n: number) => `${Math.round(-50 + (50 * n) / k)}%`;
-  return { x: percent(normal.x), y: percent(normal.y) };
+  const side = (n: number) => (n > 0 ? '0%' : '-100%');
+  return Math.abs(normal.x) >= Math.abs(normal.y)
+    ? { x: side(normal.x), y: '-50%' }
+    : { x: '-50%', y: side(normal.y) };
 }
 
 export function svgPath(path: LinkPath): string {
