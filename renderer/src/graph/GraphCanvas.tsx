@@ -102,20 +102,39 @@ function Markers() {
  */
 function FitOnArrival({
   fitKey,
+  extentKey,
+  userMoved,
   ready,
   padding,
 }: {
   fitKey: string;
+  /** The whole layout's size: until the user moves the view, a change of it fits again (a
+   * host's frame can still grow after the fit its first inventory made). */
+  extentKey: string;
+  userMoved: { current: boolean };
   ready: boolean;
   padding: FitPadding;
 }) {
   const { fitView } = useReactFlow();
   const fitted = useRef<string | null>(null);
+  const fittedExtent = useRef<string | null>(null);
   useEffect(() => {
-    if (!ready || fitted.current === fitKey) return;
+    if (!ready) return;
+    const arrival = fitted.current !== fitKey;
+    const grown = fittedExtent.current !== extentKey && !userMoved.current;
+    if (!arrival && !grown) return;
     fitted.current = fitKey;
-    requestAnimationFrame(() => void fitView({ padding, duration: 0, includeHiddenNodes: true }));
-  }, [fitView, fitKey, ready, padding]);
+    fittedExtent.current = extentKey;
+    if (arrival) userMoved.current = false;
+    // Again a frame later: React Flow may take the newest nodes' sizes only after the first.
+    const fitAll = () => void fitView({ padding, duration: 0, includeHiddenNodes: true });
+    requestAnimationFrame(() => {
+      fitAll();
+      requestAnimationFrame(() => {
+        if (!userMoved.current) fitAll();
+      });
+    });
+  }, [fitView, fitKey, extentKey, userMoved, ready, padding]);
   return null;
 }
 
@@ -210,6 +229,18 @@ export function GraphCanvas() {
 
   const inventories = useChaos(selectInventories);
   const fitKey = model.hosts.map((h) => `${h.hostId}:${inventories[h.hostId] ? 1 : 0}`).join('|');
+  const extentKey = useMemo(() => {
+    let right = 0;
+    let bottom = 0;
+    for (const [id, p] of Object.entries(layout.positions)) {
+      if (layout.parents[id]) continue; // inside a host: its frame counts
+      const size = layout.sizes[id];
+      right = Math.max(right, p.x + (size?.width ?? 0));
+      bottom = Math.max(bottom, p.y + (size?.height ?? 0));
+    }
+    return `${Math.round(right)}x${Math.round(bottom)}`;
+  }, [layout]);
+  const userMoved = useRef(false);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => setNodes((current) => applyNodeChanges(changes, current)),
@@ -247,6 +278,10 @@ export function GraphCanvas() {
             if (edge.type === 'link') void store.getState().healLink(edge.id);
           }}
           onPaneClick={() => store.getState().selectGuests([])}
+          // A move with an event is the user's (a fit has none): from then on the view is theirs.
+          onMoveStart={(event) => {
+            if (event) userMoved.current = true;
+          }}
           colorMode={theme}
           minZoom={0.02}
           maxZoom={2.5}
@@ -270,6 +305,8 @@ export function GraphCanvas() {
           {nodes.length > 40 && <MiniMap pannable zoomable position="bottom-right" />}
           <FitOnArrival
             fitKey={fitKey}
+            extentKey={extentKey}
+            userMoved={userMoved}
             ready={nodes.length > 0 && nodes.length === built.length}
             padding={padding}
           />

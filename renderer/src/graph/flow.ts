@@ -97,8 +97,11 @@ export function flowNodes(
       type: 'host',
       data: { hostId: host.hostId, collapsed },
       draggable: true,
-      // Dragged by its header only: a press on the group's empty area pans the canvas.
+      // Dragged by its header only: a press on the group's empty area pans the canvas. An open
+      // group takes no pointer events itself (its header does, graph.css), or its frame, which
+      // lies over the edges and their labels, would swallow clicks on links and Heal buttons.
       dragHandle: '.host__header',
+      ...(collapsed ? {} : { style: { pointerEvents: 'none' as const } }),
     });
   }
   for (const segment of model.segments) {
