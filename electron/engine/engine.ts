@@ -544,14 +544,25 @@ export class ChaosEngine implements Engine {
       type Pick = (i: StoredIntent, now: Date) => boolean;
       const targets: { s: HostSession; pick: Pick; summary: string }[] = [];
       const connected = [...this.sessions.values()].filter((s) => s.inventory);
+      // A sweep over every host leaves out hosts without any nwfilter and nothing of ours listed:
+      // libvirt's test driver has no nwfilter support and would refuse the host lock. Every real
+      // host lists libvirt's stock filters, so it is always swept (its cuts may be newer than
+      // this instance's last read).
+      const holding = connected.filter(
+        (s) =>
+          !!s.inventory &&
+          (s.inventory.filters.length > 0 ||
+            s.inventory.cuts.length > 0 ||
+            s.inventory.interruptions.length > 0),
+      );
       if ('all' in req)
-        for (const s of connected)
+        for (const s of holding)
           targets.push({ s, pick: () => true, summary: 'heal everything' });
       else if ('expired' in req)
-        for (const s of connected)
+        for (const s of holding)
           targets.push({ s, pick: (i, now) => isExpired(i, now), summary: 'heal expired cuts' });
       else if ('runId' in req)
-        for (const s of connected)
+        for (const s of holding)
           targets.push({
             s,
             pick: (i) => i.runId === req.runId,
