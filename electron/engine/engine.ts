@@ -556,8 +556,7 @@ export class ChaosEngine implements Engine {
             s.inventory.interruptions.length > 0),
       );
       if ('all' in req)
-        for (const s of holding)
-          targets.push({ s, pick: () => true, summary: 'heal everything' });
+        for (const s of holding) targets.push({ s, pick: () => true, summary: 'heal everything' });
       else if ('expired' in req)
         for (const s of holding)
           targets.push({ s, pick: (i, now) => isExpired(i, now), summary: 'heal expired cuts' });
