@@ -27,6 +27,21 @@ describe('recorded actions as a scenario', () => {
     ).toEqual([{ cut: { from: 'lab-node1', to: ['lab-node2', 'lab-node3'] } }]);
   });
 
+  it('writes a both-way cut with its ends in the order people count them, whatever the link says', () => {
+    const both = (from: string, to: string) =>
+      cutSteps([{ from, to, direction: 'both', scope: all }]);
+    expect(both('lab-node10', 'lab-node2')).toEqual([
+      { cut: { from: 'lab-node2', to: 'lab-node10' } },
+    ]);
+    expect(both('lab-node2', 'lab-node1')).toEqual([
+      { cut: { from: 'lab-node1', to: 'lab-node2' } },
+    ]);
+    // One way keeps its direction.
+    expect(
+      cutSteps([{ from: 'lab-node2', to: 'lab-node1', direction: 'one-way', scope: all }]),
+    ).toEqual([{ cut: { from: 'lab-node2', to: 'lab-node1', direction: 'one-way' } }]);
+  });
+
   it('keeps one-way cuts and scopes apart, with their port', () => {
     expect(
       cutSteps([

@@ -58,15 +58,24 @@ export function formatDuration(ms: number): string {
   return parts.join('');
 }
 
+const byName = new Intl.Collator('en', { numeric: true });
+
 const one = (names: string[]): string | string[] => (names.length === 1 ? (names[0] ?? '') : names);
 
 /**
  * A stroke's cuts in the fewest steps: cuts that share their `from` guest, direction and scope
  * become one step "from X to [Y, Z]" (both-way cuts may be turned round to share an end).
  */
-export function cutSteps(cuts: readonly RecordedCut[]): Step[] {
+export function cutSteps(recorded: readonly RecordedCut[]): Step[] {
   type Group = Omit<RecordedCut, 'to'> & { to: string[] };
   const groups: Group[] = [];
+  // A both-way cut has no direction: its ends are written in the order people count them
+  // (node2 before node10), not the order of the link's ends, which follows the guests' uuids.
+  const cuts = recorded.map((c) =>
+    c.direction === 'both' && byName.compare(c.to, c.from) < 0
+      ? { ...c, from: c.to, to: c.from }
+      : c,
+  );
   const same = (g: Group, c: RecordedCut) =>
     g.direction === c.direction &&
     g.segment === c.segment &&
