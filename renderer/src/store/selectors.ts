@@ -7,7 +7,6 @@ import type {
   HostSummary,
   Parsed,
 } from '../../../shared/api';
-import { type Layout, layoutGraph } from '../graph/layout';
 import {
   buildGraphModel,
   type GraphModel,
@@ -90,14 +89,6 @@ export const selectGraphModel = (s: ChaosState): GraphModel => {
     };
   }
   return modelCache.model;
-};
-
-let layoutCache: { model: GraphModel; layout: Layout } | null = null;
-
-export const selectLayout = (s: ChaosState): Layout => {
-  const model = selectGraphModel(s);
-  if (layoutCache?.model !== model) layoutCache = { model, layout: layoutGraph(model) };
-  return layoutCache.layout;
 };
 
 /** Links shown as in progress because a call about them is on its way. */
