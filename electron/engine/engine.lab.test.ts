@@ -12,7 +12,7 @@ import {
 } from '../../lab/lab-client';
 import { unwrap } from '../../shared/api';
 import { connect } from '../libvirt/connection';
-import { bindingXmls, type LabEngine, labEngine, ourFilters } from './lab-support';
+import { bindingXmls, cutBetween, type LabEngine, labEngine, ourFilters } from './lab-support';
 
 const P: Protocol[] = ['icmp', 'tcp', 'udp'];
 let lab: LabEngine;
@@ -107,19 +107,14 @@ describe('cuts through the service API', () => {
 
   it("cuts one way, and the seed's UDP-only cut", async () => {
     const [a, b] = [await lab.guest('lab-node1'), await lab.guest('lab-node2')];
-    const end = (g: typeof a) => ({ guestId: g.id, mac: g.interfaces[0]?.mac as string });
-    unwrap(
-      await lab.engine['chaos.apply']({
-        cuts: [{ from: end(a), to: end(b), direction: 'one-way', scope: { kind: 'all' } }],
-      }),
-    );
+    unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(a, b, { direction: 'one-way' })] }));
     await expectFlows(dropped('lab-node1', 'lab-node2', 'one-way'), 'node1 -> node2 one way');
     unwrap(await lab.engine['chaos.heal']({ all: true }));
     await expectHealedExactly();
 
     unwrap(
       await lab.engine['chaos.apply']({
-        cuts: [{ from: end(b), to: end(a), direction: 'one-way', scope: { kind: 'udp' } }],
+        cuts: [cutBetween(b, a, { direction: 'one-way', scope: { kind: 'udp' } })],
       }),
     );
     await expectFlows(dropped('lab-node2', 'lab-node1', 'udp-one-way'), 'UDP node2 -> node1 only');
@@ -198,18 +193,7 @@ describe('cuts through the service API', () => {
     );
 
     const g1 = await lab.guest('lab-node1');
-    unwrap(
-      await lab.engine['chaos.apply']({
-        cuts: [
-          {
-            from: { guestId: g3.id, mac: mac3 },
-            to: { guestId: g1.id, mac: g1.interfaces[0]?.mac as string },
-            direction: 'both',
-            scope: { kind: 'all' },
-          },
-        ],
-      }),
-    );
+    unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(g3, g1)] }));
     await expectFlows(dropped('lab-node3', 'lab-node1', 'both'), 'node3 <-> node1 cut');
     await waitForMatrix((m) => spoofFlows(m, false, ['lab-node2']), {
       state: lab.lab,
@@ -355,12 +339,7 @@ describe('cuts through the service API', () => {
 
   it('re-applies a cut when its guest is destroyed and started again', async () => {
     const [a, b] = [await lab.guest('lab-node1'), await lab.guest('lab-node2')];
-    const end = (g: typeof a) => ({ guestId: g.id, mac: g.interfaces[0]?.mac as string });
-    unwrap(
-      await lab.engine['chaos.apply']({
-        cuts: [{ from: end(a), to: end(b), direction: 'both', scope: { kind: 'all' } }],
-      }),
-    );
+    unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(a, b)] }));
     await expectFlows(dropped('lab-node1', 'lab-node2', 'both'), 'node1 <-> node2');
     const port = (await lab.inventory()).cuts[0]?.enforcedOn[0];
     const victim = (await lab.inventory()).guests.find((g) =>

@@ -3,7 +3,14 @@
 // witness: not our RPC client) for byte-for-byte comparisons.
 
 import { type LabState, readLabState, virsh } from '../../lab/lab-client';
-import { type Guest, HostId, type HostInventory, unwrap } from '../../shared/api';
+import {
+  type CutEnd,
+  type CutRequest,
+  type Guest,
+  HostId,
+  type HostInventory,
+  unwrap,
+} from '../../shared/api';
 import { createEngine } from './engine';
 import { memoryProfiles } from './profiles';
 import type { Engine } from './types';
@@ -47,6 +54,27 @@ export async function labEngine(): Promise<LabEngine> {
       return g;
     },
     close: () => engine.close(),
+  };
+}
+
+/** A guest's first interface as a cut's end (the lab's guests have one each). */
+function firstInterface(g: Guest): CutEnd {
+  const i = g.interfaces[0];
+  if (!i) throw new Error(`${g.name} has no interface to cut`);
+  return { guestId: g.id, mac: i.mac };
+}
+
+/** The cut between two guests' first interfaces: both ways, every frame, unless told otherwise. */
+export function cutBetween(
+  a: Guest,
+  b: Guest,
+  how: Partial<Pick<CutRequest, 'direction' | 'scope'>> = {},
+): CutRequest {
+  return {
+    from: firstInterface(a),
+    to: firstInterface(b),
+    direction: how.direction ?? 'both',
+    scope: how.scope ?? { kind: 'all' },
   };
 }
 

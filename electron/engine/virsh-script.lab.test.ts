@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyCut, fullyConnected, holds, virsh, waitForMatrix } from '../../lab/lab-client';
 import { unwrap } from '../../shared/api';
 import { waitUntil } from '../libvirt/lab-support';
-import { bindingXmls, type LabEngine, labEngine, ourFilters } from './lab-support';
+import { bindingXmls, cutBetween, type LabEngine, labEngine, ourFilters } from './lab-support';
 
 let lab: LabEngine;
 
@@ -53,18 +53,7 @@ describe('the exported virsh script', () => {
     if (!i1 || !i2) throw new Error('lab-node1 and lab-node2 need an interface');
 
     // The engine cuts and heals; the log holds both, with the ports of that moment.
-    const applied = unwrap(
-      await lab.engine['chaos.apply']({
-        cuts: [
-          {
-            from: { guestId: n1.id, mac: i1.mac },
-            to: { guestId: n2.id, mac: i2.mac },
-            direction: 'both',
-            scope: { kind: 'all' },
-          },
-        ],
-      }),
-    );
+    const applied = unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(n1, n2)] }));
     const enforcedOn = applied.plan.portsTouched;
     expect(enforcedOn).toHaveLength(1);
     unwrap(await lab.engine['chaos.heal']({ all: true }));

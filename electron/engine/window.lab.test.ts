@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyCut, fullyConnected, holds, virsh, waitForMatrix } from '../../lab/lab-client';
 import { type GuestId, unwrap } from '../../shared/api';
-import { bindingXmls, type LabEngine, labEngine, ourFilters } from './lab-support';
+import { bindingXmls, cutBetween, type LabEngine, labEngine, ourFilters } from './lab-support';
 
 let lab: LabEngine;
 let originalBindings: Map<string, string>;
@@ -241,20 +241,8 @@ describe('the unfiltered window', () => {
     await handWrittenCleanTraffic('lab-node2', lab.lab.guests[1]?.ip as string);
     await handWrittenCleanTraffic('lab-node3', lab.lab.guests[2]?.ip as string);
     const before = await bindingXmls();
-    const node2 = await guestId('lab-node2');
-    const node3 = await guestId('lab-node3');
     const request = {
-      cuts: [
-        {
-          from: {
-            guestId: node2,
-            mac: (await lab.guest('lab-node2')).interfaces[0]?.mac as string,
-          },
-          to: { guestId: node3, mac: (await lab.guest('lab-node3')).interfaces[0]?.mac as string },
-          direction: 'both' as const,
-          scope: { kind: 'all' as const },
-        },
-      ],
+      cuts: [cutBetween(await lab.guest('lab-node2'), await lab.guest('lab-node3'))],
     };
     const refused = await lab.engine['chaos.apply'](request);
     expect(refused.ok).toBe(false);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import { unwrap } from '../../../shared/api';
-import { labEngine } from '../lab-support';
+import { cutBetween, labEngine } from '../lab-support';
 
 const PHASE_S = Number(process.env.BENCH_SECONDS ?? 20);
 const TICK_MS = 1000 / 100; // USER_HZ
@@ -67,18 +67,7 @@ async function phase(name: string, watch: boolean) {
 const rows = [await phase('not watched (baseline)', false)];
 rows.push(await phase('watched, no cut', true));
 const [n1, n2] = [await lab.guest('lab-node1'), await lab.guest('lab-node2')];
-unwrap(
-  await lab.engine['chaos.apply']({
-    cuts: [
-      {
-        from: { guestId: n1.id, mac: n1.interfaces[0]?.mac as string },
-        to: { guestId: n2.id, mac: n2.interfaces[0]?.mac as string },
-        direction: 'both',
-        scope: { kind: 'all' },
-      },
-    ],
-  }),
-);
+unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(n1, n2)] }));
 try {
   rows.push(await phase('watched, one cut (counters)', true));
 } finally {

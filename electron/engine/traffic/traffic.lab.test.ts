@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyCut, fullyConnected, holds, runInNs, waitForMatrix } from '../../../lab/lab-client';
 import { type ChaosEvent, type TrafficSample, unwrap } from '../../../shared/api';
 import { waitUntil } from '../../libvirt/lab-support';
-import { type LabEngine, labEngine, ourFilters } from '../lab-support';
+import { cutBetween, type LabEngine, labEngine, ourFilters } from '../lab-support';
 
 let lab: LabEngine;
 const samples: TrafficSample[] = [];
@@ -159,18 +159,7 @@ describe('live traffic', () => {
     const [n1, n2] = [await lab.guest('lab-node1'), await lab.guest('lab-node2')];
     const [i1, i2] = [n1.interfaces[0], n2.interfaces[0]];
     if (!i1?.portdev || !i2?.portdev) throw new Error('lab-node1 and lab-node2 must run');
-    const result = unwrap(
-      await lab.engine['chaos.apply']({
-        cuts: [
-          {
-            from: { guestId: n1.id, mac: i1.mac },
-            to: { guestId: n2.id, mac: i2.mac },
-            direction: 'both',
-            scope: { kind: 'all' },
-          },
-        ],
-      }),
-    );
+    const result = unwrap(await lab.engine['chaos.apply']({ cuts: [cutBetween(n1, n2)] }));
     const cutId = result.cutIds[0];
     await waitForMatrix(
       (m) =>
