@@ -27,6 +27,8 @@ import {
   type RunControl,
   type ScenarioPlanRequest,
   type ScenarioStartRequest,
+  type SegmentJoinRequest,
+  type SegmentSplitRequest,
   type Unsubscribe,
   withoutPassword,
 } from '../../shared/api';
@@ -48,6 +50,7 @@ import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
 import { ScenarioRuns } from './scenario/runs';
+import { SegmentGroupBook } from './segment-groups';
 import { TrafficWatch } from './traffic/watch';
 import type { Engine, EngineOptions, HostProfile } from './types';
 import { virshConnection } from './virsh-uri';
@@ -94,6 +97,8 @@ export class ChaosEngine implements Engine {
   private readonly scenarios: ScenarioRuns;
   /** Live traffic while a client watches (traffic/watch.ts). */
   readonly traffic: TrafficWatch;
+  /** The user's segment groups, saved with the hosts (segment-groups.ts). */
+  private readonly segmentGroups: SegmentGroupBook;
   /** Changes of this instance still running, per host, by cut key. */
   private readonly inflight = new Map<HostId, Map<string, CutNote>>();
   /** This process as the author of the cuts it makes. */
@@ -123,10 +128,16 @@ export class ChaosEngine implements Engine {
     });
     this.scenarios = new ScenarioRuns({ api: this, emit });
     this.traffic = new TrafficWatch({ sessions: () => this.sessions.values(), emit });
+    this.segmentGroups = new SegmentGroupBook({
+      store: options.profiles,
+      inventories: () => this.inventories(),
+      emit,
+    });
   }
 
   async start(): Promise<void> {
     const profiles = await this.options.profiles.load();
+    await this.segmentGroups.load();
     if (profiles.length === 0 && this.options.autoLocal && existsSync(DEFAULT_SOCKET)) {
       profiles.push({
         id: HostIdSchema.parse('local'),
@@ -349,7 +360,7 @@ export class ChaosEngine implements Engine {
       let wanted: Cut[];
       let placed: Map<HostId, PlacedCut[]>;
       try {
-        const members = membersOnSegment(this.inventories(), ids, this.options.segmentGroups);
+        const members = membersOnSegment(this.inventories(), ids, this.segmentGroups.resolved());
         if ('cuts' in req)
           for (const c of req.cuts) {
             members.hostOf.set(macAddress(c.from.mac), parseGuestId(c.from.guestId).hostId);
@@ -888,6 +899,20 @@ export class ChaosEngine implements Engine {
 
   'traffic.watch'(params: { seconds: number }) {
     return Promise.resolve(ok(this.traffic.watch(params.seconds)));
+  }
+
+  // ---- segments joined across hosts by the user (segment-groups.ts) ----------------------------
+
+  'segments.list'() {
+    return Promise.resolve(ok(this.segmentGroups.list()));
+  }
+
+  'segments.join'(params: SegmentJoinRequest) {
+    return result(() => this.segmentGroups.join(params));
+  }
+
+  'segments.split'(params: SegmentSplitRequest) {
+    return result(() => this.segmentGroups.split(params));
   }
 }
 

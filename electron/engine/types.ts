@@ -1,6 +1,6 @@
 // The engine's seam to its hosts (Electron main, the CLI, `kvm-chaos serve`, tests): what it
 // needs from them and what it gives back. The engine itself implements shared/api's ChaosApi.
-import type { ChaosApi, HostAuth, HostId, SegmentId } from '../../shared/api';
+import type { ChaosApi, HostAuth, HostId, SegmentGroup } from '../../shared/api';
 
 /** A host the user added, as remembered between runs. Holds no secret. */
 export interface HostProfile {
@@ -14,6 +14,9 @@ export interface HostProfile {
 export interface HostProfileStore {
   load(): Promise<HostProfile[]>;
   save(profiles: readonly HostProfile[]): Promise<void>;
+  /** The user's segment groups, kept beside the hosts (none in a file from before them). */
+  loadSegmentGroups(): Promise<SegmentGroup[]>;
+  saveSegmentGroups(groups: readonly SegmentGroup[]): Promise<void>;
 }
 
 export interface EngineOptions {
@@ -31,11 +34,6 @@ export interface EngineOptions {
    * `kvm-chaos watch`, a CLI waiting on --duration). Off for one-shot commands: reads never write.
    */
   keepPromises?: boolean;
-  /**
-   * Segments of different hosts the user says are one L2 segment (each group a list of segment
-   * ids), for segments whose DHCP server is not libvirt's, so no lease shows the join.
-   */
-  segmentGroups?: readonly (readonly SegmentId[])[];
 }
 
 export interface Engine extends ChaosApi {

@@ -48,6 +48,9 @@ export const BRIDGE_CALL_NAMES = [
   'scenario.control',
   'scenario.runs',
   'traffic.watch',
+  'segments.list',
+  'segments.join',
+  'segments.split',
 ] as const satisfies readonly CallName[];
 
 type MissingCall = Exclude<CallName, (typeof BRIDGE_CALL_NAMES)[number]>;

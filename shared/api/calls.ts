@@ -20,6 +20,7 @@ import {
   ScenarioPlanRequest,
   ScenarioStartRequest,
 } from './scenario';
+import { SegmentGroups, SegmentJoinRequest, SegmentSplitRequest } from './segments';
 import { TrafficWatchRequest } from './traffic';
 import {
   ApplyId,
@@ -210,6 +211,12 @@ export const calls = {
   'scenario.runs': { params: Empty, value: z.array(RunStatus) },
   /** Samples every connected host's traffic until `seconds` from now (traffic.sample events). */
   'traffic.watch': { params: TrafficWatchRequest, value: z.object({ until: z.number() }) },
+  /** The user's saved segment groups (shared/inventory/segment-groups.ts resolves them). */
+  'segments.list': { params: Empty, value: SegmentGroups },
+  /** Saves that two segments of different hosts are one L2 segment; gives the groups after. */
+  'segments.join': { params: SegmentJoinRequest, value: SegmentGroups },
+  /** Takes a segment out of the user's groups ("not joined"); gives the groups after. */
+  'segments.split': { params: SegmentSplitRequest, value: SegmentGroups },
 } as const satisfies Record<string, { params: z.ZodType; value: z.ZodType }>;
 
 export type Calls = typeof calls;

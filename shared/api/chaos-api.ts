@@ -26,6 +26,7 @@ import type {
   ScenarioPlanRequest,
   ScenarioStartRequest,
 } from './scenario';
+import type { SegmentGroup, SegmentJoinRequest, SegmentSplitRequest } from './segments';
 import type { GuestId, HostId, PromptId } from './values';
 
 export type ChaosEventListener = (event: ChaosEvent) => void;
@@ -100,6 +101,9 @@ export interface ChaosApi {
   'scenario.control'(params: RunControl): Promise<Result<RunStatus>>;
   'scenario.runs'(params: Record<string, never>): Promise<Result<RunStatus[]>>;
   'traffic.watch'(params: { seconds: number }): Promise<Result<{ until: number }>>;
+  'segments.list'(params: Record<string, never>): Promise<Result<SegmentGroup[]>>;
+  'segments.join'(params: SegmentJoinRequest): Promise<Result<SegmentGroup[]>>;
+  'segments.split'(params: SegmentSplitRequest): Promise<Result<SegmentGroup[]>>;
 
   /** Every event of the engine, in order, until unsubscribed. */
   subscribe(listener: ChaosEventListener): Unsubscribe;

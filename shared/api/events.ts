@@ -12,6 +12,7 @@ import {
   PassphrasePrompt,
 } from './model';
 import { ScenarioRunEvent } from './scenario';
+import { SegmentsChanged } from './segments';
 import { TrafficSample } from './traffic';
 import { ApplyId, HostId, PromptId } from './values';
 
@@ -87,6 +88,7 @@ export const ChaosEvent = z.discriminatedUnion('type', [
   PromptClosed,
   ScenarioRunEvent,
   TrafficSample,
+  SegmentsChanged,
 ]);
 export type ChaosEvent = z.infer<typeof ChaosEvent>;
 export type ChaosEventType = ChaosEvent['type'];

@@ -5,6 +5,7 @@ export * from './input';
 export * from './model';
 export * from './result';
 export * from './scenario';
+export * from './segments';
 export * from './traffic';
 export * from './values';
 export * from './wire';

@@ -1,29 +1,13 @@
 // Segments join across hosts only on evidence: a lease, or the user's grouping; never a name.
 import { describe, expect, it } from 'vitest';
-import type { HostId, HostInventory, SegmentId } from '../api';
+import type { SegmentId } from '../api';
 import { segmentJoin, sharedSegments } from './fabric';
+import { fabricGuest, fabricInventory, fabricSegment } from './fabric-fixtures';
 
-const seg = (host: string, name: string, leasedMacs?: string[]) => ({
-  id: `segment:${host}:network:${name}` as SegmentId,
-  hostId: host as HostId,
-  kind: 'network' as const,
-  name,
-  bridge: `${name}-br`,
-  cidrs: [],
-  active: true,
-  ...(leasedMacs ? { leasedMacs } : {}),
-});
-const guest = (host: string, name: string, mac: string, segment: string) => ({
-  id: `guest:${host}:00000000-0000-4000-8000-${mac.replaceAll(':', '')}`,
-  hostId: host,
-  uuid: '',
-  name,
-  state: 'running',
-  labels: {},
-  interfaces: [{ mac, segmentId: `segment:${host}:network:${segment}` }],
-});
-const inv = (host: string, segments: object[], guests: object[]) =>
-  ({ hostId: host, hostname: `${host}.lab`, segments, guests }) as unknown as HostInventory;
+const seg = (host: string, name: string, leasedMacs?: string[]) =>
+  fabricSegment(host, name, leasedMacs);
+const guest = fabricGuest;
+const inv = fabricInventory;
 
 describe('sharedSegments', () => {
   it("joins two hosts when one network leased an address to the other host's guest", () => {
@@ -69,6 +53,20 @@ describe('sharedSegments', () => {
     );
     expect(shared.map((s) => [s.id, s.evidence.map((e) => e.kind)])).toEqual([
       ['segment:h1:network:lab', ['user']],
+    ]);
+  });
+
+  it("never lets the user's word make two bridges of one host one segment", () => {
+    // b1 on h2 leased from h1's lab: h1/lab and h2/uplink are one; a saved group of h2/uplink
+    // with h1/other would make h1's two networks one, so that member is left out.
+    const h1 = inv('h1', [seg('h1', 'lab', ['52:54:00:00:02:01']), seg('h1', 'other')], []);
+    const h2 = inv('h2', [seg('h2', 'uplink')], [guest('h2', 'b1', '52:54:00:00:02:01', 'uplink')]);
+    const shared = sharedSegments(
+      [h1, h2],
+      [['segment:h2:network:uplink', 'segment:h1:network:other'] as SegmentId[]],
+    );
+    expect(shared.map((x) => [x.segments, x.evidence.map((e) => e.kind)])).toEqual([
+      [['segment:h1:network:lab', 'segment:h2:network:uplink'], ['lease']],
     ]);
   });
 });

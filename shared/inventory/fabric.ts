@@ -23,6 +23,9 @@ export interface SharedSegment {
   readonly evidence: readonly JoinEvidence[];
 }
 
+/** How a join the user saved is said, beside the lease sentence. */
+export const USER_JOIN_WORDS = 'joined by you';
+
 class UnionFind {
   private readonly parent = new Map<string, string>();
   find(x: string): string {
@@ -78,10 +81,17 @@ export function sharedSegments(
           words: `${nic.guest} on ${nic.host} (${mac}) holds a DHCP lease from ${seg.name} on ${inv.hostname}`,
         });
       }
+  // The user's word never makes two segments of one host one (through what leases joined): such
+  // a member is left out (the join call refuses to save it; an older file may still hold it).
+  const hostsUnder = (root: string) =>
+    new Set([...segmentById.values()].filter((s) => uf.find(s.id) === root).map((s) => s.hostId));
   for (const group of userGroups) {
     const known = group.filter((id) => segmentById.has(id));
-    for (const id of known.slice(1))
-      note(known[0] as SegmentId, id, { kind: 'user', words: 'grouped by you in the profile' });
+    for (const id of known.slice(1)) {
+      const [ra, rb] = [uf.find(known[0] as SegmentId), uf.find(id)];
+      if (ra !== rb && [...hostsUnder(ra)].some((h) => hostsUnder(rb).has(h))) continue;
+      note(known[0] as SegmentId, id, { kind: 'user', words: USER_JOIN_WORDS });
+    }
   }
   const members = new Map<string, SegmentId[]>();
   for (const id of segmentById.keys()) {

@@ -15,6 +15,7 @@ import type {
   PartitionRequest,
   PassphrasePrompt,
   Preset,
+  SegmentGroup,
 } from '../../../shared/api';
 import type { XY } from '../graph/layout';
 import { initialScenarioState, type ScenarioState } from './scenario-state';
@@ -97,6 +98,8 @@ export type ChaosState = {
   hosts: HostSummary[];
   inventories: Record<string, HostInventory>;
   presets: Preset[];
+  /** Segments of different hosts the user saved as one L2 segment (segments.changed). */
+  segmentGroups: SegmentGroup[];
   activity: ActivityEntry[];
   hostKeyPrompts: HostKeyPrompt[];
   passphrasePrompts: PassphrasePrompt[];
@@ -144,6 +147,7 @@ export const initialState: ChaosState = {
   hosts: [],
   inventories: {},
   presets: [],
+  segmentGroups: [],
   activity: [],
   hostKeyPrompts: [],
   passphrasePrompts: [],

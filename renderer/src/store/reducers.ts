@@ -103,5 +103,7 @@ export function reduceEvent(state: ChaosState, event: ChaosEvent, now = Date.now
     }
     case 'traffic.sample':
       return none(); // live traffic has a slice of its own (store/traffic.ts)
+    case 'segments.changed':
+      return none({ segmentGroups: event.groups });
   }
 }

@@ -66,7 +66,14 @@ describe('store', () => {
     const engine = labEngine();
     const store = await started(engine);
     expect(engine.calls.map((c) => c.name).sort()).toEqual(
-      ['activity.list', 'hosts.list', 'inventory.get', 'presets.list', 'scenario.runs'].sort(),
+      [
+        'activity.list',
+        'hosts.list',
+        'inventory.get',
+        'presets.list',
+        'scenario.runs',
+        'segments.list',
+      ].sort(),
     );
     expect(store.getState().loaded).toBe(true);
     expect(selectGraphModel(store.getState()).links).toHaveLength(3);

@@ -49,6 +49,7 @@ import {
   recordedProtection,
   type ScenarioActions,
 } from './scenarios';
+import { createSegmentActions, type SegmentActions } from './segments';
 import { nextScope, selectDurationProblem, selectGraphModel, selectPortProblem } from './selectors';
 
 // The one store factory: engine data comes in through events and call results, user intent
@@ -127,7 +128,8 @@ export type ChaosActions = {
   resetLayout(hostId: HostId): void;
   notify(tone: Notice['tone'], message: string, hint?: string): void;
   dismissNotice(id: number): void;
-} & ScenarioActions;
+} & ScenarioActions &
+  SegmentActions;
 
 export type ChaosStore = StoreApi<ChaosState & ChaosActions> & { api: ChaosApi };
 
@@ -306,17 +308,19 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       async load() {
-        const [hosts, presets, activity, runs] = await Promise.all([
+        const [hosts, presets, activity, runs, segmentGroups] = await Promise.all([
           api['hosts.list']({}),
           api['presets.list']({}),
           api['activity.list']({ limit: 200 }),
           api['scenario.runs']({}),
+          api['segments.list']({}),
         ]);
         if (!hosts.ok) return report(hosts.error);
         const at = now();
         set({
           hosts: hosts.value,
           presets: presets.ok ? presets.value : [],
+          segmentGroups: segmentGroups?.ok ? segmentGroups.value : [],
           activity: activity.ok ? activity.value : [],
           dragged: loadPositions(hosts.value.map((h) => h.id)),
           // An engine without scenarios answers with an error: no runs to show, nothing to say.
@@ -641,6 +645,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
         scheduleExpiry();
       },
       ...scenarios.actions,
+      ...createSegmentActions({ api, notify, report }),
     };
   });
   return Object.assign(store, { api });
