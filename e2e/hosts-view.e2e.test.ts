@@ -10,41 +10,12 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine, memoryProfiles } from '../electron/engine';
 import { type ChaosServer, createServer } from '../electron/server/server';
+import { testDriverNodeXml } from '../lab/test-driver-node';
 import { unwrap } from '../shared/api';
 import { CHROMIUM_ARGS, ensureRendererBuilt, OUTPUT } from './harness';
 
 const HOSTS = 3;
 const GUESTS = 8;
-
-/** A test-driver node: `n` running guests h<host>-node1.. on one network of that host. */
-function nodeXml(host: number, n: number): string {
-  const hex = (i: number) => i.toString(16).padStart(2, '0');
-  const domains = Array.from(
-    { length: n },
-    (_, k) => `  <domain type='test'>
-    <name>h${host}-node${k + 1}</name>
-    <uuid>0a0b0000-0000-4000-8000-${hex(host)}${String(k + 1).padStart(10, '0')}</uuid>
-    <memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os>
-    <devices>
-      <interface type='network'>
-        <mac address='52:54:00:a${host}:00:${hex(k + 1)}'/>
-        <source network='h${host}-net'/>
-        <target dev='vnet${k + 1}'/>
-      </interface>
-    </devices>
-  </domain>`,
-  );
-  return `<node>
-  <network>
-    <name>h${host}-net</name>
-    <uuid>0a0b0000-0000-4000-8000-${hex(host)}0000000000</uuid>
-    <bridge name='kch${host}br0' stp='off' delay='0'/>
-    <ip address='10.9${host}.0.1' netmask='255.255.255.0'/>
-  </network>
-${domains.join('\n')}
-</node>
-`;
-}
 
 /** Every label in the graph that is drawn, and its height on screen: font size times zoom. */
 async function labelSizes(page: Page) {
@@ -98,7 +69,10 @@ describe('several hosts on one screen', () => {
     });
     for (let h = 1; h <= HOSTS; h++) {
       const file = join(dir, `h${h}.xml`);
-      await writeFile(file, nodeXml(h, GUESTS));
+      await writeFile(
+        file,
+        testDriverNodeXml(GUESTS, { guestPrefix: `h${h}-node`, network: `h${h}-net`, tag: h }),
+      );
       const host = unwrap(
         await engine['hosts.add']({
           uri: `test://${file}`,
