@@ -4,6 +4,7 @@
 // against `ebtables -t nat -L --Lc` read by the test itself, and the screenshot shows the two side
 // by side (e2e/output/traffic-cut-drops.png).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cutBetween } from '../electron/engine/lab-support';
 import { exactlyCut, fullyConnected, holds, runInNs, waitForMatrix } from '../lab/lab-client';
 import { unwrap } from '../shared/api';
 import { type Harness, startHarness } from './harness';
@@ -51,13 +52,11 @@ describe('live traffic on the canvas', () => {
     const inv = unwrap(await h.engine['inventory.get']({ hostId: h.hostId }));
     const guest = (name: string) => {
       const g = inv.guests.find((x) => x.name === name);
-      if (!g?.interfaces[0]) throw new Error(`no ${name}`);
-      return { guestId: g.id, mac: g.interfaces[0].mac };
+      if (!g) throw new Error(`no ${name}`);
+      return g;
     };
     const applied = unwrap(
-      await h.engine['chaos.apply']({
-        cuts: [{ from: guest(N1), to: guest(N2), direction: 'both', scope: { kind: 'all' } }],
-      }),
+      await h.engine['chaos.apply']({ cuts: [cutBetween(guest(N1), guest(N2))] }),
     );
     const port = applied.plan.portsTouched[0] as string;
     const flowsCut = (['icmp', 'tcp'] as const).flatMap((protocol) => [
