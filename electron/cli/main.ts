@@ -20,7 +20,12 @@ import {
   type Result,
   unwrap,
 } from '../../shared/api';
-import { ScenarioError, sharedInterfaces as sharedSegmentInterfaces } from '../../shared/scenario';
+import {
+  guestsNamed,
+  nameClash,
+  ScenarioError,
+  sharedInterfaces as sharedSegmentInterfaces,
+} from '../../shared/scenario';
 import { createEngine } from '../engine';
 import { memoryProfiles } from '../engine/profiles';
 import type { Engine } from '../engine/types';
@@ -210,27 +215,13 @@ async function closeEngine(api: Engine): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A host id (user@address:port) named in full, or by its address with or without the port. */
-function sameHost(hostId: string, named: string): boolean {
-  const bare = hostId.replace(/^[^@]*@/, '');
-  return hostId === named || bare === named || bare.replace(/:\d+$/, '') === named;
-}
-
 /** A guest by name or uuid; `name@host` picks one of several hosts' guests of that name. */
 function findGuest(inv: HostInventory, name: string): Guest {
-  const at = name.indexOf('@');
-  const [bare, host] = at > 0 ? [name.slice(0, at), name.slice(at + 1)] : [name, null];
-  const found = inv.guests.filter(
-    (x) =>
-      (x.name === bare || x.uuid === bare.toLowerCase()) &&
-      (host === null || sameHost(parseGuestId(x.id as GuestId).hostId, host)),
-  );
+  // The same resolution as a scenario's selectors (shared/scenario/select.ts).
+  const found = guestsNamed(inv.guests, name);
   if (found.length === 0)
     throw new UsageError(`no guest named '${name}' on ${inv.hostname} (see 'kvm-chaos guests')`);
-  if (found.length > 1)
-    throw new UsageError(
-      `'${name}' names a guest on several hosts: say which, e.g. ${found.map((g) => `${g.name}@${parseGuestId(g.id as GuestId).hostId}`).join(' or ')}`,
-    );
+  if (found.length > 1) throw new UsageError(nameClash(name, found));
   return found[0] as Guest;
 }
 

@@ -1,5 +1,5 @@
-// `kvm-chaos run [FILE]` and `kvm-chaos run --nemesis NAME`: a scenario on the host, on the
-// run's clock, with a report as it goes. Ctrl-C, SIGTERM and --max-duration stop the run, which
+// `kvm-chaos run [FILE]` and `kvm-chaos run --nemesis NAME`: a scenario on the host (or on every
+// host of several -c, their guests named together), on the run's clock, with a report as it goes. Ctrl-C, SIGTERM and --max-duration stop the run, which
 // first lets the call in flight finish (or roll itself back) and then heals exactly what the
 // run made; the host keeps every cut it had before. A killed run's cuts carry its id and an
 // expiry on the host: `kvm-chaos heal --run ID`, or any instance that keeps promises, heals them.
@@ -122,7 +122,7 @@ function reportSink(path: string | undefined): { write(r: ReportRecord): void; c
 export function registerRun(p: Command, deps: RunCommandDeps): void {
   p.command('run')
     .description(
-      'run a scenario file (or a nemesis) on the host: steps on a timeline; Ctrl-C, SIGTERM or --max-duration heal exactly what the run made',
+      'run a scenario file (or a nemesis) on the host, or on every -c host (guest@host where names clash): steps on a timeline; Ctrl-C, SIGTERM or --max-duration heal exactly what the run made on every host',
     )
     .argument('[file]', 'the scenario, YAML or JSON (see shared/scenario/README.md)')
     .option('--nemesis <name>', `instead of a file: ${NemesisName.options.join(', ')}`)
@@ -181,9 +181,11 @@ async function runCommand(deps: RunCommandDeps, file: string | undefined, o: Run
   const fileHost =
     source.kind === 'file' && deps.connectIsDefault() ? scenarioHosts(source.text) : undefined;
   const globals = { ...g, ...(fileHost ? { connect: fileHost } : {}), quietOperations: true };
+  // `connect` then names the file's host, which replaces the -c list (see connect in main.ts).
+  const targets = fileHost ? [fileHost] : (globals.targets ?? [globals.connect]);
   const deadline = new Deadline(
     globals.timeout ?? DEFAULT_TIMEOUT_SECONDS.change,
-    checkedTarget(globals.connect),
+    targets.map(checkedTarget).join(', '),
   );
   // --plan only reads; a run keeps promises, like any instance that waits on cuts it made.
   const api = await createEngine({
@@ -195,9 +197,10 @@ async function runCommand(deps: RunCommandDeps, file: string | undefined, o: Run
   try {
     const s = await deps.connect(api, globals, deadline);
     const planned = await deadline.step(
-      "the plan (the host's inventory)",
+      s.hosts.length > 1 ? "the plan (the hosts' inventories)" : "the plan (the host's inventory)",
       api['scenario.plan']({
         hostId: s.host.id,
+        ...(s.hosts.length > 1 ? { hostIds: s.hosts.map((h) => h.id) } : {}),
         source,
         ...(o.seed !== undefined ? { seed: o.seed } : {}),
       }),

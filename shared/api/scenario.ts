@@ -4,7 +4,8 @@ import { GuestId, HostId, MacAddress } from './values';
 
 // Scenarios and nemeses on the wire: a plan (what will happen, when, to whom) and a run (where
 // the plan is now). The file format itself is shared/scenario/model.ts; a plan is what a file
-// (or a nemesis with its seed) becomes once its guests are resolved on one host's inventory.
+// (or a nemesis with its seed) becomes once its guests are resolved on its hosts' inventories
+// (one host's, or several whose guests share segments: `guest@host` where names clash).
 
 /**
  * What one planned step does to the host, resolved to ids. `apply` carries the request as the
@@ -58,7 +59,10 @@ export type PlannedStep = z.infer<typeof PlannedStep>;
 
 export const ScenarioPlan = z.object({
   name: z.string(),
+  /** The host it was planned on (the first of hostIds when there are several). */
   hostId: HostId,
+  /** Every host whose guests it names, hostId first; absent when that is hostId alone. */
+  hostIds: z.array(HostId).min(2).optional(),
   /** The seed that drew every random choice (nemeses, jitter); printed so a run can be replayed. */
   seed: z.number().int().nonnegative(),
   /** When the last step's effect ends: the run's length without pauses. */
@@ -106,6 +110,11 @@ export type ScenarioSource = z.infer<typeof ScenarioSource>;
 
 export const ScenarioPlanRequest = z.strictObject({
   hostId: HostId,
+  /**
+   * Hosts whose guests it may name besides hostId's (the CLI's several -c): their guests are
+   * selected together, `guest@host` picks one where a name is on several hosts.
+   */
+  hostIds: z.array(HostId).max(16).optional(),
   source: ScenarioSource,
   /** Overrides the file's seed; default: the file's, else drawn at random (and printed). */
   seed: z

@@ -1,7 +1,7 @@
-// A scenario on one host's inventory becomes a plan: every step on the run's clock, its guests
+// A scenario on its hosts' inventories becomes a plan: every step on the run's clock, its guests
 // resolved to ids and MACs, nemeses unrolled into rounds from the seed. Everything that can be
-// wrong with a file on this host (a selector naming nobody, a topology without enough guests)
-// is found here, before anything runs.
+// wrong with a file on these hosts (a selector naming nobody, a topology without enough guests)
+// is found here, before anything runs. Several hosts' guests are selected together (hosts.ts).
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type {
@@ -9,13 +9,16 @@ import type {
   CutScope,
   FilterParameter,
   Guest,
+  HostId,
   HostInventory,
   PartitionRequest,
   PlannedStep,
   ScenarioPlan,
   ScenarioSource,
+  SegmentId,
 } from '../api';
 import { durationMs, formatDuration } from './duration';
+import { type PlanGuests, planGuests } from './hosts';
 import type { CutStep, PartitionStep, ProtectStep, Scenario, Step } from './model';
 import { nemesisRounds, nemesisScenario } from './nemesis';
 import { parseLocated } from './parse';
@@ -33,7 +36,7 @@ interface Place {
 }
 
 interface Compiler {
-  inventory: HostInventory;
+  hosts: PlanGuests;
   rng: SeededRandom;
   steps: PlannedStep[];
   problems: ScenarioProblem[];
@@ -45,7 +48,7 @@ type Effectful = Exclude<
 >;
 type Planned = Pick<PlannedStep, 'kind' | 'description' | 'guests' | 'effect'>;
 
-const names = (guests: readonly Guest[]) => guests.map((g) => g.name).join(' ');
+const names = (c: Compiler, guests: readonly Guest[]) => guests.map(c.hosts.nameOf).join(' ');
 const asList = (s: string | string[]) => (typeof s === 'string' ? [s] : s);
 
 /** Runs `f`, and on a scenario problem records it and goes on with the next step. */
@@ -80,7 +83,7 @@ function scopeOf(cut: z.infer<typeof CutStep>['cut']): CutScope {
 function planCut(c: Compiler, step: z.infer<typeof CutStep>, path: string): Planned {
   const cut = step.cut;
   const select = (field: 'from' | 'to') =>
-    selectGuests(asList(cut[field]), c.inventory, { running: true, path: `${path}.cut.${field}` });
+    selectGuests(asList(cut[field]), c.hosts, { running: true, path: `${path}.cut.${field}` });
   const from = select('from');
   const to = select('to');
   const direction = cut.direction ?? 'both';
@@ -93,7 +96,7 @@ function planCut(c: Compiler, step: z.infer<typeof CutStep>, path: string): Plan
       made.add(`${a.id}>${b.id}`);
       if (direction === 'both') made.add(`${b.id}>${a.id}`);
       const [x, y] = at(`${path}.cut`, () =>
-        sharedInterfaces(a, b, cut.segment, 'segment: in the cut'),
+        sharedInterfaces(a, b, cut.segment, 'segment: in the cut', c.hosts.segmentOf),
       );
       cuts.push({ from: x, to: y, direction, scope });
     }
@@ -110,8 +113,8 @@ function planCut(c: Compiler, step: z.infer<typeof CutStep>, path: string): Plan
   const arrow = direction === 'one-way' ? '->' : '<->';
   return {
     kind: 'cut',
-    description: `cut ${names(from)} ${arrow} ${names(to)}${how.length ? ` (${how.join(', ')})` : ''}`,
-    guests: [...new Set([...from, ...to].map((g) => g.name))].sort(),
+    description: `cut ${names(c, from)} ${arrow} ${names(c, to)}${how.length ? ` (${how.join(', ')})` : ''}`,
+    guests: [...new Set([...from, ...to].map(c.hosts.nameOf))].sort(),
     effect: { kind: 'apply', request: { cuts } },
   };
 }
@@ -126,26 +129,26 @@ const MIN_MEMBERS = {
 } as const;
 
 /** The sides a partition makes, in words: "lab-node1 | lab-node2 lab-node3". */
-function sides(topology: keyof typeof MIN_MEMBERS, m: readonly Guest[]): string {
+function sides(c: Compiler, topology: keyof typeof MIN_MEMBERS, m: readonly Guest[]): string {
   const half = Math.floor(m.length / 2);
   switch (topology) {
     case 'isolate':
-      return `${m.map((g) => g.name).join(' | ')} | every other guest`;
+      return `${m.map(c.hosts.nameOf).join(' | ')} | every other guest`;
     case 'halves':
-      return `${names(m.slice(0, half))} | ${names(m.slice(half))}`;
+      return `${names(c, m.slice(0, half))} | ${names(c, m.slice(half))}`;
     case 'majority-minority':
-      return `${names(m.slice(0, half + 1))} | ${names(m.slice(half + 1))}`;
+      return `${names(c, m.slice(0, half + 1))} | ${names(c, m.slice(half + 1))}`;
     case 'majorities-ring':
-      return `${names(m)} (in this ring order, each sees a majority)`;
+      return `${names(c, m)} (in this ring order, each sees a majority)`;
     case 'bridge':
-      return `${names(m.slice(0, half))} | ${names(m.slice(half + 1))}, ${m[half]?.name} reaches both`;
+      return `${names(c, m.slice(0, half))} | ${names(c, m.slice(half + 1))}, ${m[half] && c.hosts.nameOf(m[half])} reaches both`;
   }
 }
 
 function planPartition(c: Compiler, step: z.infer<typeof PartitionStep>, path: string): Planned {
   if (step.partition === 'groups') {
     const groups = (step.groups ?? []).map((g, i) =>
-      selectGuests(g, c.inventory, { running: true, listed: true, path: `${path}.groups[${i}]` }),
+      selectGuests(g, c.hosts, { running: true, listed: true, path: `${path}.groups[${i}]` }),
     );
     const all = groups.flat();
     const twice = all.find((g, i) => all.indexOf(g) !== i);
@@ -157,14 +160,14 @@ function planPartition(c: Compiler, step: z.infer<typeof PartitionStep>, path: s
     };
     return {
       kind: 'partition',
-      description: `partition groups: ${groups.map(names).join(' | ')}`,
-      guests: all.map((g) => g.name),
+      description: `partition groups: ${groups.map((g) => names(c, g)).join(' | ')}`,
+      guests: all.map(c.hosts.nameOf),
       effect: { kind: 'apply', request: { partition: request } },
     };
   }
   const topology = step.partition;
   const field = step.guests ? `${path}.guests` : `${path}.partition`;
-  const members = selectGuests(step.guests ?? ['*'], c.inventory, {
+  const members = selectGuests(step.guests ?? ['*'], c.hosts, {
     running: true,
     listed: true,
     path: field,
@@ -174,14 +177,14 @@ function planPartition(c: Compiler, step: z.infer<typeof PartitionStep>, path: s
     throw new ScenarioError([
       problemAt(
         field,
-        `partition ${topology} needs at least ${need} running guests, ${step.guests ? 'these selectors give' : 'the host has'} ${members.length} (${names(members)})`,
+        `partition ${topology} needs at least ${need} running guests, ${step.guests ? 'these selectors give' : c.hosts.hostIds.length > 1 ? 'the hosts have' : 'the host has'} ${members.length} (${names(c, members)})`,
       ),
     ]);
   const guestIds = members.map((g) => g.id);
   return {
     kind: 'partition',
-    description: `partition ${topology}: ${sides(topology, members)}`,
-    guests: members.map((g) => g.name),
+    description: `partition ${topology}: ${sides(c, topology, members)}`,
+    guests: members.map(c.hosts.nameOf),
     effect: { kind: 'apply', request: { partition: { topology, guestIds } as PartitionRequest } },
   };
 }
@@ -209,21 +212,21 @@ function planEffect(c: Compiler, step: Effectful, path: string): Planned {
         guests: [],
         effect: { kind: 'heal', guestIds: null },
       };
-    const guests = selectGuests(step.heal, c.inventory, { path: `${path}.heal` });
+    const guests = selectGuests(step.heal, c.hosts, { path: `${path}.heal` });
     return {
       kind: 'heal',
-      description: `heal this run's cuts touching ${names(guests)}`,
-      guests: guests.map((g) => g.name),
+      description: `heal this run's cuts touching ${names(c, guests)}`,
+      guests: guests.map(c.hosts.nameOf),
       effect: { kind: 'heal', guestIds: guests.map((g) => g.id) },
     };
   }
   if ('protect' in step) {
-    const guests = selectGuests(step.protect, c.inventory, { path: `${path}.protect` });
+    const guests = selectGuests(step.protect, c.hosts, { path: `${path}.protect` });
     const presetId = step.preset ?? DEFAULT_PRESET;
     return {
       kind: 'protect',
-      description: `protect ${names(guests)} with ${presetId}`,
-      guests: guests.map((g) => g.name),
+      description: `protect ${names(c, guests)} with ${presetId}`,
+      guests: guests.map(c.hosts.nameOf),
       effect: {
         kind: 'protect',
         targets: targetsOf(guests, `${path}.protect`),
@@ -232,11 +235,11 @@ function planEffect(c: Compiler, step: Effectful, path: string): Planned {
       },
     };
   }
-  const guests = selectGuests(step.unprotect, c.inventory, { path: `${path}.unprotect` });
+  const guests = selectGuests(step.unprotect, c.hosts, { path: `${path}.unprotect` });
   return {
     kind: 'unprotect',
-    description: `unprotect ${names(guests)}`,
-    guests: guests.map((g) => g.name),
+    description: `unprotect ${names(c, guests)}`,
+    guests: guests.map(c.hosts.nameOf),
     effect: { kind: 'unprotect', targets: targetsOf(guests, `${path}.unprotect`) },
   };
 }
@@ -270,11 +273,11 @@ function compileStep(c: Compiler, step: Step, atMs: number, place: Place, title?
   }
   if ('nemesis' in step) {
     const rounds = attempt(c, () => {
-      const guests = selectGuests(step.guests ?? ['*'], c.inventory, {
+      const guests = selectGuests(step.guests ?? ['*'], c.hosts, {
         running: true,
         path: `${path}.guests`,
       });
-      return nemesisRounds(step, guests, c.rng, path);
+      return nemesisRounds(step, guests, c.rng, path, c.hosts);
     });
     let t = atMs;
     (rounds ?? []).forEach((round, r) => {
@@ -342,21 +345,28 @@ function truncated(plan: ScenarioPlan, maxMs: number): ScenarioPlan {
   return { ...plan, totalMs: maxMs, steps };
 }
 
+/** What a plan may name: one host's inventory, or several hosts' (the plan's own first). */
+export type PlanInventories = HostInventory | readonly HostInventory[];
+
 /**
- * The plan of a scenario on one host's inventory. Throws ScenarioError listing every step that
+ * The plan of a scenario on its hosts' inventories. Throws ScenarioError listing every step that
  * cannot be planned there (paths as in the file, positions 0: planFromSource adds them).
+ * `segmentGroups`: the user's word that segments of several hosts are one (as the engine's).
  */
 export function compileScenario(
   scenario: Scenario,
-  inventory: HostInventory,
+  inventories: PlanInventories,
   seed: number,
+  segmentGroups: readonly (readonly SegmentId[])[] = [],
 ): ScenarioPlan {
-  const c: Compiler = { inventory, rng: seededRandom(seed), steps: [], problems: [] };
+  const hosts = planGuests(inventories, segmentGroups);
+  const c: Compiler = { hosts, rng: seededRandom(seed), steps: [], problems: [] };
   const totalMs = compileList(c, scenario.steps, 0, '', '', 'steps');
   if (c.problems.length > 0) throw new ScenarioError(c.problems);
   const plan: ScenarioPlan = {
     name: scenario.name,
-    hostId: inventory.hostId,
+    hostId: hosts.hostIds[0] as HostId,
+    ...(hosts.hostIds.length > 1 ? { hostIds: [...hosts.hostIds] } : {}),
     seed,
     totalMs,
     steps: c.steps,
@@ -372,12 +382,18 @@ export function compileScenario(
  */
 export function planFromSource(
   source: ScenarioSource,
-  inventory: HostInventory,
+  inventories: PlanInventories,
   seed?: number,
+  segmentGroups: readonly (readonly SegmentId[])[] = [],
 ): ScenarioPlan {
   if (source.kind === 'nemesis') {
     try {
-      return compileScenario(nemesisScenario(source), inventory, seed ?? randomSeed());
+      return compileScenario(
+        nemesisScenario(source),
+        inventories,
+        seed ?? randomSeed(),
+        segmentGroups,
+      );
     } catch (e) {
       // No file: name the setting, not a path into a scenario the user never wrote.
       if (e instanceof ScenarioError)
@@ -392,8 +408,9 @@ export function planFromSource(
   try {
     return compileScenario(
       parsed.scenario,
-      inventory,
+      inventories,
       seed ?? parsed.scenario.seed ?? randomSeed(),
+      segmentGroups,
     );
   } catch (e) {
     if (e instanceof ScenarioError)

@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Guest, NemesisName, ScenarioSource } from '../api';
 import { durationMs } from './duration';
+import type { PlanGuests } from './hosts';
 import type { NemesisStep, Scenario, Step } from './model';
 import { problemAt, ScenarioError } from './problems';
 import type { SeededRandom } from './random';
@@ -31,7 +32,13 @@ export interface NemesisRound {
   quietMs: number;
 }
 
-const names = (guests: readonly Guest[]) => guests.map((g) => g.name);
+const names = (guests: readonly Guest[], nameOf = (g: Guest) => g.name) => guests.map(nameOf);
+
+/** One host's guests: names are unique there and segments are the host's own. */
+const SINGLE_HOST: Pick<PlanGuests, 'nameOf' | 'segmentOf'> = {
+  nameOf: (g) => g.name,
+  segmentOf: (id) => id,
+};
 
 function jittered(intervalMs: number, jitterMs: number, rng: SeededRandom): number {
   return intervalMs + (jitterMs > 0 ? rng.int(-jitterMs, jitterMs) : 0);
@@ -46,6 +53,7 @@ export function nemesisRounds(
   guests: readonly Guest[],
   rng: SeededRandom,
   path = '',
+  hosts: Pick<PlanGuests, 'nameOf' | 'segmentOf'> = SINGLE_HOST,
 ): NemesisRound[] {
   const fail = (field: string, message: string) =>
     new ScenarioError([problemAt(path ? `${path}.${field}` : field, message)]);
@@ -61,7 +69,7 @@ export function nemesisRounds(
       `${settings.nemesis} needs at least ${need} running guests, the selection has ${guests.length}${guests.length ? ` (${names(guests).join(', ')})` : ''}`,
     );
   const sorted = [...guests].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const links = linksOf(sorted);
+  const links = linksOf(sorted, hosts.segmentOf);
   if (
     (settings.nemesis === 'flapping-link' || settings.nemesis === 'one-link') &&
     links.length === 0
@@ -77,7 +85,7 @@ export function nemesisRounds(
   const out: NemesisRound[] = [];
   let startMs = 0;
   while (out.length < rounds && (limitMs === null || startMs < limitMs)) {
-    const fault = faultOf(settings.nemesis, sorted, links, flapping, rng);
+    const fault = faultOf(settings.nemesis, sorted, links, flapping, rng, hosts.nameOf);
     const holdMs = jittered(intervalMs, jitterMs, rng);
     const quietMs = jittered(intervalMs, jitterMs, rng);
     out.push({ fault: { ...fault, duration: holdMs / 1000 } as Step, quietMs });
@@ -92,24 +100,35 @@ function faultOf(
   links: readonly [Guest, Guest][],
   flapping: [Guest, Guest] | null,
   rng: SeededRandom,
+  nameOf: (g: Guest) => string,
 ): Step {
+  // The steps name guests as the plan does (`name@host` where several hosts share a name).
   switch (nemesis) {
     case 'random-halves':
-      return { partition: 'halves', guests: names(rng.shuffle(guests)) };
+      return { partition: 'halves', guests: names(rng.shuffle(guests), nameOf) };
     case 'majorities-ring':
-      return { partition: 'majorities-ring', guests: names(rng.shuffle(guests)) };
+      return { partition: 'majorities-ring', guests: names(rng.shuffle(guests), nameOf) };
     case 'bridge':
-      return { partition: 'bridge', guests: names(rng.shuffle(guests)) };
+      return { partition: 'bridge', guests: names(rng.shuffle(guests), nameOf) };
     case 'random-isolated': {
       // Groups rather than isolate: cut from the other selected guests only, not from the
       // host's other guests the nemesis was not given.
       const one = rng.pick(guests);
-      return { partition: 'groups', groups: [[one.name], names(guests.filter((g) => g !== one))] };
+      return {
+        partition: 'groups',
+        groups: [
+          [nameOf(one)],
+          names(
+            guests.filter((g) => g !== one),
+            nameOf,
+          ),
+        ],
+      };
     }
     case 'flapping-link':
     case 'one-link': {
       const [a, b] = flapping ?? rng.pick(links);
-      return { cut: { from: a.name, to: b.name } };
+      return { cut: { from: nameOf(a), to: nameOf(b) } };
     }
   }
 }

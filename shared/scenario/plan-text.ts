@@ -23,7 +23,7 @@ export function planText(plan: ScenarioPlan): string {
       .trimEnd();
   const count = `${plan.steps.length} ${plan.steps.length === 1 ? 'step' : 'steps'}`;
   return [
-    `${plan.name}: ${count}, ${formatClock(plan.totalMs)} long, on ${plan.hostId}`,
+    `${plan.name}: ${count}, ${formatClock(plan.totalMs)} long, on ${(plan.hostIds ?? [plan.hostId]).join(', ')}`,
     `seed ${plan.seed} (the same seed on the same guests gives this plan again: --seed ${plan.seed})`,
     '',
     line(header),

@@ -1,7 +1,54 @@
-// Which guests a scenario means: selectors resolved on one host's inventory, and the links
-// between guests (two interfaces on a common segment) that cuts and nemeses work on.
-import type { CutEnd, Guest, HostInventory } from '../api';
+// Which guests a scenario means: selectors resolved on the guests of its hosts (one, or several
+// as the CLI's several -c), and the links between guests (two interfaces on a common segment,
+// which may span hosts) that cuts and nemeses work on. Guest names across hosts are resolved
+// here for the whole CLI too: `name@host` picks one where a name is taken on several hosts.
+import { type CutEnd, type Guest, type GuestId, parseGuestId, type SegmentId } from '../api';
 import { problemAt, ScenarioError } from './problems';
+
+/** Which segment an interface's segment is part of; across hosts, several ids are one segment. */
+export type SegmentOf = (id: SegmentId) => SegmentId;
+const sameId: SegmentOf = (id) => id;
+
+/** `db1@kvm2` is db1 on host kvm2; without an `@` after the first character, any host. */
+export function splitHost(selector: string): { name: string; host: string | null } {
+  const at = selector.indexOf('@');
+  return at > 0
+    ? { name: selector.slice(0, at), host: selector.slice(at + 1) }
+    : { name: selector, host: null };
+}
+
+/** A host id (user@address:port) named in full, or by its address with or without the port. */
+export function isHostNamed(hostId: string, named: string): boolean {
+  const bare = hostId.replace(/^[^@]*@/, '');
+  return hostId === named || bare === named || bare.replace(/:\d+$/, '') === named;
+}
+
+const hostOf = (g: Guest): string => parseGuestId(g.id as GuestId).hostId;
+
+/**
+ * The guests one name picks, by name or uuid, on every host given; `name@host` only on that
+ * host. More than one means the name is taken on several hosts (see nameClash).
+ */
+export function guestsNamed(guests: readonly Guest[], selector: string): Guest[] {
+  return guests.filter(namedExactly(selector));
+}
+
+function namedExactly(selector: string): (g: Guest) => boolean {
+  const { name, host } = splitHost(selector);
+  return (g) =>
+    (g.name === name || g.uuid === name.toLowerCase()) &&
+    (host === null || isHostNamed(hostOf(g), host));
+}
+
+/** A guest named with its host, `db1@root@kvm2:22`: it alone answers to that, on any hosts. */
+export function qualifiedName(g: Guest): string {
+  return `${g.name}@${hostOf(g)}`;
+}
+
+/** What to say when a name picks guests of several hosts: how to pick one. */
+export function nameClash(selector: string, found: readonly Guest[]): string {
+  return `'${selector}' names a guest on several hosts: say which, e.g. ${found.map(qualifiedName).join(' or ')}`;
+}
 
 const GLOB = /[*?[]/;
 const LABEL = 'label:';
@@ -25,7 +72,10 @@ function globRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** Whether a guest is what one selector names (a name, a pattern, or label:key[=value]). */
+/**
+ * Whether a guest is what one selector names (a name, a pattern, or label:key[=value]); a name
+ * or pattern may end in `@host` (a label's value is free text, so a label never does).
+ */
 function matcher(selector: string): (g: Guest) => boolean {
   if (selector.startsWith(LABEL)) {
     const spec = selector.slice(LABEL.length);
@@ -34,13 +84,20 @@ function matcher(selector: string): (g: Guest) => boolean {
     const value = eq < 0 ? undefined : spec.slice(eq + 1);
     return (g) => key in g.labels && (value === undefined || g.labels[key] === value);
   }
-  if (!GLOB.test(selector)) return (g) => g.name === selector;
-  const re = globRegExp(selector);
+  const { name, host } = splitHost(selector);
+  if (!GLOB.test(name)) return namedExactly(selector);
+  const onHost = (g: Guest) => host === null || isHostNamed(hostOf(g), host);
+  const re = globRegExp(name);
   // A name that happens to contain [ or ? still selects itself.
-  return (g) => g.name === selector || re.test(g.name);
+  return (g) => (g.name === name || re.test(g.name)) && onHost(g);
 }
 
-const byName = (a: Guest, b: Guest) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const isExactName = (selector: string) =>
+  !selector.startsWith(LABEL) && !GLOB.test(splitHost(selector).name);
+
+// Guests of several hosts may share a name: their ids then decide, so the order is stable.
+const byName = (a: Guest, b: Guest) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 export interface SelectOptions {
   /** Only guests that run (cuts and nemeses need a port); an exact name that does not run is an error. */
@@ -57,7 +114,7 @@ export interface SelectOptions {
  */
 export function selectGuests(
   selectors: readonly string[],
-  inventory: Pick<HostInventory, 'guests'>,
+  inventory: { readonly guests: readonly Guest[] },
   options: SelectOptions = {},
 ): Guest[] {
   const guests = [...inventory.guests].sort(byName);
@@ -65,6 +122,10 @@ export function selectGuests(
   const problems = [];
   for (const selector of selectors) {
     const all = guests.filter(matcher(selector));
+    if (isExactName(selector) && all.length > 1) {
+      problems.push(problemAt(options.path ?? '', nameClash(selector, all)));
+      continue;
+    }
     const usable = options.running ? all.filter((g) => g.state === 'running') : all;
     if (all.length === 0)
       problems.push(problemAt(options.path ?? '', `no guest matches '${selector}'`));
@@ -83,17 +144,24 @@ export function selectGuests(
 
 /**
  * The one pair of interfaces through which a and b share a segment (optionally the segment
- * named so): the two ends of a cut between them.
+ * named so): the two ends of a cut between them. Guests of two hosts share a segment that
+ * `segmentOf` says spans both.
  */
 export function sharedInterfaces(
   a: Guest,
   b: Guest,
   segment?: string,
   pickWith = '--segment',
+  segmentOf: SegmentOf = sameId,
 ): [CutEnd, CutEnd] {
   const pairs = a.interfaces.flatMap((x) =>
     b.interfaces
-      .filter((y) => x.segmentId !== null && x.segmentId === y.segmentId)
+      .filter(
+        (y) =>
+          x.segmentId !== null &&
+          y.segmentId !== null &&
+          segmentOf(x.segmentId) === segmentOf(y.segmentId),
+      )
       .filter((y) => segment === undefined || y.segmentId?.endsWith(`:${segment}`))
       .map((y) => [x, y] as const),
   );
@@ -114,13 +182,15 @@ export function sharedInterfaces(
 }
 
 /** Every pair of guests that share a segment, each pair by name and the pairs sorted. */
-export function linksOf(guests: readonly Guest[]): [Guest, Guest][] {
+export function linksOf(guests: readonly Guest[], segmentOf: SegmentOf = sameId): [Guest, Guest][] {
   const sorted = [...guests].sort(byName);
   const links: [Guest, Guest][] = [];
   sorted.forEach((a, i) => {
-    const segments = new Set(a.interfaces.flatMap((x) => (x.segmentId ? [x.segmentId] : [])));
+    const segments = new Set(
+      a.interfaces.flatMap((x) => (x.segmentId ? [segmentOf(x.segmentId)] : [])),
+    );
     for (const b of sorted.slice(i + 1))
-      if (b.interfaces.some((y) => y.segmentId !== null && segments.has(y.segmentId)))
+      if (b.interfaces.some((y) => y.segmentId !== null && segments.has(segmentOf(y.segmentId))))
         links.push([a, b]);
   });
   return links;

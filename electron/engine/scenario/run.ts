@@ -4,15 +4,20 @@
 // runs out, by a heal step, or at the end; on any ending (the plan ran out, stop, a failed step,
 // its cuts healed from elsewhere) everything still held is undone newest first, so the host is
 // left with the cuts it had before the run. Calls never overlap: a stop waits for the call in
-// flight (which completes or rolls itself back) and then undoes.
+// flight (which completes or rolls itself back) and then undoes. A plan over several hosts is
+// the same run: chaos.apply places each step's cuts on whichever hosts hold them (and undoes
+// them on all if one fails), and the run reads and watches every host of the plan.
 import type {
+  ActiveCut,
   ApiError,
   ApplyResult,
   ChaosApi,
   ChaosEvent,
   CutAuthor,
   CutId,
+  Guest,
   GuestId,
+  HostId,
   HostInventory,
   InterfaceProtection,
   PlannedEffect,
@@ -79,6 +84,13 @@ export interface RunOptions {
 
 type ProtectionTarget = { guestId: GuestId; mac: string };
 
+/** The plan's hosts read together: what a step looks up (cuts by id, guests' interfaces). */
+interface HostsNow {
+  cuts: ActiveCut[];
+  guests: Guest[];
+  inventories: HostInventory[];
+}
+
 /** What one step changed and still holds. */
 type Holding =
   | {
@@ -141,16 +153,21 @@ export class ScenarioRun {
   private ending: RunEnding | null = null;
   /** Newest last. */
   private readonly holdings: Holding[] = [];
-  /** Cuts of the run seen on the host: one of them vanishing means someone else healed it. */
-  private readonly seen = new Set<CutId>();
+  /**
+   * Cuts of the run seen on a host, and which host listed them: one of them vanishing from that
+   * host's list means someone else healed it.
+   */
+  private readonly seen = new Map<CutId, HostId>();
   private readonly healed: CutId[] = [];
   /**
    * Cuts the host held before the run. A step may cover one of them (its intent then carries
    * the run's id and expiry); the run leaves it in place rather than heal what it did not make.
    */
   private readonly before = new Set<CutId>();
-  /** The newest inventory revision look() has seen. */
-  private lookedAt = 0;
+  /** The hosts of the plan: the one it was planned on, or each of its hostIds. */
+  private readonly hostIds: readonly HostId[];
+  /** The newest inventory revision look() has seen, per host. */
+  private readonly lookedAt = new Map<HostId, number>();
   private stopWanted: { reason: string; ending: RunEnding } | null = null;
   private stepWanted = false;
   private wake: () => void = () => {};
@@ -169,11 +186,15 @@ export class ScenarioRun {
     this.timeline = timelineOf(options.plan);
     this.stepStatus = options.plan.steps.map(() => 'waiting');
     this.state = options.paused ? 'paused' : 'running';
+    this.hostIds = options.plan.hostIds ?? [options.plan.hostId];
     this.unsubscribe = deps.api.subscribe((e: ChaosEvent) => {
-      if (e.type !== 'inventory.changed' || e.hostId !== this.plan.hostId) return;
+      if (e.type !== 'inventory.changed' || !this.hostIds.includes(e.hostId)) return;
       // A patch says what changed; the engine holds the inventory it leads to.
       if (e.change.kind === 'full') this.look(e.change.inventory);
-      else void this.inventory().then((inv) => inv && this.look(inv));
+      else
+        void this.deps.api['inventory.get']({ hostId: e.hostId }).then(
+          (r) => r.ok && this.look(r.value),
+        );
     });
     this.record({
       type: 'run.start',
@@ -419,12 +440,12 @@ export class ScenarioRun {
           }
         const expiresAt = t0 + durationSeconds * 1000;
         this.holdings.push({ kind: 'cuts', index, cutIds, guests, undoAtMs, expiresAt });
-        if (inv) this.look(inv);
+        for (const one of inv?.inventories ?? []) this.look(one);
         this.applied(index, r, performance.now() - t0, durationSeconds);
         return;
       }
       case 'heal': {
-        const inv = await call(this.deps.api['inventory.get']({ hostId: this.plan.hostId }));
+        const inv = await call(this.read());
         const touching = effect.guestIds && new Set<string>(effect.guestIds);
         const ids = inv.cuts
           .filter((c) => this.holds(c.id) && !this.before.has(c.id))
@@ -455,7 +476,7 @@ export class ScenarioRun {
       }
       case 'protect':
       case 'unprotect': {
-        const inv = await call(this.deps.api['inventory.get']({ hostId: this.plan.hostId }));
+        const inv = await call(this.read());
         const holding: Holding & { kind: 'protection' } = { kind: 'protection', index, before: [] };
         this.holdings.push(holding);
         const results: ApplyResult[] = [];
@@ -691,8 +712,30 @@ export class ScenarioRun {
 
   // ---- watching the host ------------------------------------------------------------------------
 
-  private async inventory(): Promise<HostInventory | null> {
-    const r = await this.deps.api['inventory.get']({ hostId: this.plan.hostId });
+  /**
+   * Every host of the plan as it is now, their cuts and guests together; the first host that
+   * cannot be read is the answer.
+   */
+  private async read(): Promise<Result<HostsNow>> {
+    const all = await Promise.all(
+      this.hostIds.map((hostId) => this.deps.api['inventory.get']({ hostId })),
+    );
+    const inventories: HostInventory[] = [];
+    for (const r of all) {
+      if (!r.ok) return r;
+      inventories.push(r.value);
+    }
+    // A cut is listed by the host that holds it; by id once, whichever lists it.
+    const cuts = new Map<CutId, ActiveCut>(
+      inventories.flatMap((i) => i.cuts.map((c) => [c.id, c])),
+    );
+    const guests = inventories.flatMap((i) => i.guests);
+    return { ok: true, value: { cuts: [...cuts.values()], guests, inventories } };
+  }
+
+  /** As read(), or null when a host cannot be read (callers then assume the least). */
+  private async inventory(): Promise<HostsNow | null> {
+    const r = await this.read();
     return r.ok ? r.value : null;
   }
 
@@ -702,15 +745,15 @@ export class ScenarioRun {
    */
   private look(inv: HostInventory): void {
     // Inventories fetched after a patch may settle after a newer one was looked at.
-    if (inv.revision < this.lookedAt) return;
-    this.lookedAt = inv.revision;
+    if (inv.revision < (this.lookedAt.get(inv.hostId) ?? 0)) return;
+    this.lookedAt.set(inv.hostId, inv.revision);
     const present = new Set(inv.cuts.map((c) => c.id));
     let vanished = false;
     for (const h of this.holdings)
       if (h.kind === 'cuts')
         for (const id of h.cutIds) {
-          if (present.has(id)) this.seen.add(id);
-          else if (this.seen.has(id)) vanished = true;
+          if (present.has(id)) this.seen.set(id, inv.hostId);
+          else if (this.seen.get(id) === inv.hostId) vanished = true;
         }
     if (vanished && !this.ended)
       this.requestStop('stopped from elsewhere: its cuts were healed', 'healed-elsewhere');

@@ -1,19 +1,23 @@
-// The scenario runs of one engine: plans a source on a host's inventory, starts runs, controls
-// them, lists them. A run drives the engine through its public calls only (chaos.apply with the
+// The scenario runs of one engine: plans a source on its hosts' inventories (one host, or
+// several whose guests it names together), starts runs, controls them, lists them. A run drives the engine through its public calls only (chaos.apply with the
 // run's id, chaos.heal, protection.set/clear), so it is as safe as any single change.
 import { randomBytes } from 'node:crypto';
 import type {
   ChaosApi,
   ChaosEvent,
   CutAuthor,
+  HostId,
+  HostInventory,
   Result,
   RunControl,
   RunStatus,
   ScenarioPlan,
   ScenarioPlanRequest,
   ScenarioStartRequest,
+  SegmentId,
 } from '../../../shared/api';
 import { fail, ok } from '../../../shared/api';
+import { resolveGroups } from '../../../shared/inventory/segment-groups';
 import { planFromSource, ScenarioError } from '../../../shared/scenario';
 import type { ReportRecord } from '../../../shared/scenario/report';
 import { ScenarioRun } from './run';
@@ -30,15 +34,34 @@ export function newRunId(now = new Date()): string {
   return `run-${t}-${randomBytes(2).toString('hex')}`;
 }
 
-/** Plans a source on the host's inventory as it is now; a bad file is the caller's input. */
+/** The hosts a request names: hostId first, then hostIds, each once. */
+export function planHostIds(req: Pick<ScenarioPlanRequest, 'hostId' | 'hostIds'>): HostId[] {
+  return [...new Set([req.hostId, ...(req.hostIds ?? [])])];
+}
+
+/**
+ * Plans a source on its hosts' inventories as they are now; a bad file is the caller's input.
+ * Across hosts, segments are joined as chaos.apply joins them: leases and the user's groups.
+ */
 export async function planOn(
-  api: Pick<ChaosApi, 'inventory.get'>,
+  api: Pick<ChaosApi, 'inventory.get' | 'segments.list'>,
   req: ScenarioPlanRequest,
 ): Promise<Result<ScenarioPlan>> {
-  const inv = await api['inventory.get']({ hostId: req.hostId });
-  if (!inv.ok) return inv;
+  const invs: HostInventory[] = [];
+  for (const r of await Promise.all(
+    planHostIds(req).map((hostId) => api['inventory.get']({ hostId })),
+  )) {
+    if (!r.ok) return r;
+    invs.push(r.value);
+  }
+  let groups: SegmentId[][] = [];
+  if (invs.length > 1) {
+    const saved = await api['segments.list']({});
+    if (!saved.ok) return saved;
+    groups = resolveGroups(saved.value, invs);
+  }
   try {
-    return ok(planFromSource(req.source, inv.value, req.seed));
+    return ok(planFromSource(req.source, invs, req.seed, groups));
   } catch (e) {
     // Every problem, one a line, as file:line:col path: message.
     if (e instanceof ScenarioError) return fail('invalid-request', e.message);
