@@ -1,7 +1,7 @@
 import type {
   ActiveCut,
   CutAuthor,
-  CutEnd,
+  GuestEnd,
   CutId,
   CutScope,
   CutState,
@@ -13,9 +13,11 @@ import type {
   HostSummary,
   Interruption,
   Segment,
+  SegmentGroup,
   SegmentId,
 } from '../../../shared/api';
-import { segmentJoin, sharedSegments } from '../../../shared/inventory/fabric';
+import { type JoinEvidence, segmentJoin, sharedSegments } from '../../../shared/inventory/fabric';
+import { resolveGroups } from '../../../shared/inventory/segment-groups';
 
 // From inventories to what the canvas draws: hosts, segments, guests, one link per pair of
 // guests on a segment, and the cuts folded onto those links. Pure: the same inventories give the
@@ -58,8 +60,8 @@ export type LinkModel = {
   hostId: HostId;
   segmentId: SegmentId;
   /** a sorts before b; a cut's direction is told relative to them. */
-  a: CutEnd;
-  b: CutEnd;
+  a: GuestEnd;
+  b: GuestEnd;
   /** Why the knife leaves it alone, or null. */
   uncuttable: string | null;
   cuts: LinkCut[];
@@ -113,6 +115,10 @@ export type SegmentModel = {
   /** Every guest with an interface here (placed here or elsewhere), in ring order. */
   memberIds: GuestId[];
   mode: 'pairwise' | 'spokes';
+  /** The hosts' own segments it is made of (itself, unless it spans hosts). */
+  parts: Segment[];
+  /** Why its parts are one L2 segment, in words; empty for one host's segment. */
+  evidence: readonly JoinEvidence[];
 };
 
 export type HostModel = {
@@ -266,12 +272,15 @@ function uncuttableReason(guest: Guest, iface: GuestInterface | undefined): stri
 export function buildGraphModel(
   hosts: readonly HostSummary[],
   inventories: Readonly<Record<string, HostInventory | undefined>>,
+  /** The user's saved groups (segments.list); leases join segments without them. */
+  segmentGroups: readonly SegmentGroup[] = [],
 ): GraphModel {
   const model: GraphModel = { hosts: [], segments: [], guests: [], links: [], spokes: [] };
   // Segments that span hosts (joined on evidence, shared/inventory/fabric.ts) are drawn once,
   // with links between guests of different hosts; each host keeps its own guests.
   const present = hosts.flatMap((h) => inventories[h.id] ?? []);
-  const shared = present.length > 1 ? sharedSegments(present) : [];
+  const shared =
+    present.length > 1 ? sharedSegments(present, resolveGroups(segmentGroups, present)) : [];
   const join = segmentJoin(shared);
   const spanningMembers = new Set(shared.flatMap((x) => x.segments));
   for (const summary of hosts) {
@@ -319,8 +328,17 @@ function addSpanningSegment(
     .flatMap((inv) => inv.segments)
     .find((x) => x.id === spanning.id) as Segment;
   const placed = new Set(model.guests.filter((g) => g.segmentId === spanning.id).map((g) => g.id));
-  addSegment(model, { ...base, name: spanning.name }, [...spanning.hosts], members, cuts, (id) =>
-    placed.has(id),
+  const parts = inventories.flatMap((inv) =>
+    inv.segments.filter((x) => spanning.segments.includes(x.id)),
+  );
+  addSegment(
+    model,
+    { ...base, name: spanning.name },
+    [...spanning.hosts],
+    members,
+    cuts,
+    (id) => placed.has(id),
+    { parts, evidence: spanning.evidence },
   );
 }
 
@@ -332,6 +350,10 @@ function addSegment(
   members: Guest[],
   cuts: ActiveCut[],
   placedHere: (id: GuestId) => boolean,
+  joined: { parts: Segment[]; evidence: readonly JoinEvidence[] } = {
+    parts: [segment],
+    evidence: [],
+  },
 ) {
   const mode = members.length > PAIRWISE_LIMIT ? 'spokes' : 'pairwise';
   model.segments.push({
@@ -342,6 +364,7 @@ function addSegment(
     guestIds: members.filter((g) => placedHere(g.id)).map((g) => g.id),
     memberIds: members.map((g) => g.id),
     mode,
+    ...joined,
   });
   addSpokes(model, segment.hostId, segment.id, members, cuts, mode === 'spokes');
   if (mode === 'pairwise') addLinks(model, segment.hostId, segment.id, members, cuts);

@@ -77,15 +77,21 @@ export const selectLatestApply = (s: ChaosState) =>
 let modelCache: {
   hosts: HostSummary[];
   inventories: Record<string, HostInventory>;
+  segmentGroups: ChaosState['segmentGroups'];
   model: GraphModel;
 } | null = null;
 
 export const selectGraphModel = (s: ChaosState): GraphModel => {
-  if (modelCache?.hosts !== s.hosts || modelCache.inventories !== s.inventories) {
+  if (
+    modelCache?.hosts !== s.hosts ||
+    modelCache.inventories !== s.inventories ||
+    modelCache.segmentGroups !== s.segmentGroups
+  ) {
     modelCache = {
       hosts: s.hosts,
       inventories: s.inventories,
-      model: buildGraphModel(s.hosts, s.inventories),
+      segmentGroups: s.segmentGroups,
+      model: buildGraphModel(s.hosts, s.inventories, s.segmentGroups),
     };
   }
   return modelCache.model;
