@@ -50,6 +50,7 @@ import {
   UsageError,
 } from './options';
 import { registerRun } from './run';
+import { cliProfiles, registerSegments } from './segments';
 
 export interface GlobalOptions {
   /** The first host (`-c`); commands that take several hosts read `targets`. */
@@ -371,8 +372,9 @@ export function program(): Command {
         (o.targets ?? [o.connect]).map(checkedTarget).join(', '),
       );
       // Reads never write: only a command that waits on --duration keeps the host's promises.
+      // Hosts from -c; segments joined by the user from the saved hosts.json (segments.ts).
       const api = await createEngine({
-        profiles: memoryProfiles(),
+        profiles: cliProfiles(),
         knownHostsPath: o.knownHosts,
         face: 'cli',
         keepPromises: duration > 0,
@@ -725,6 +727,8 @@ export function program(): Command {
         print(o, { guest: guest.name, labels: labels ?? {} }, (v) => labelsText(v.guest, v.labels));
       }),
     );
+
+  registerSegments(p, { withSession, withChange, out });
 
   registerRun(p, {
     globals: g,
