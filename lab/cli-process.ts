@@ -18,15 +18,16 @@ export interface CliProcess {
 }
 
 /**
- * Starts `node bin/kvm-chaos.js -c qemu:///system ARGS`: one process (no npx wrapper), so a
- * signal reaches the engine itself.
+ * Starts `node bin/kvm-chaos.js -c qemu:///system ARGS` (or a -c for each of `connect`): one
+ * process (no npx wrapper), so a signal reaches the engine itself.
  */
 export function startKvmChaos(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv } = {},
+  opts: { env?: NodeJS.ProcessEnv; connect?: readonly string[] } = {},
 ): CliProcess {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['bin/kvm-chaos.js', '-c', 'qemu:///system', ...args], {
+  const connect = (opts.connect ?? ['qemu:///system']).flatMap((uri) => ['-c', uri]);
+  const child = spawn(process.execPath, ['bin/kvm-chaos.js', ...connect, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: opts.env ?? process.env,
   });

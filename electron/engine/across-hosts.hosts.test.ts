@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hostPaths, hostPlan } from '../../lab/config';
+import { bindingsOfEveryHost, flowsBetween, ourFiltersOf, virshAt } from '../../lab/hosts-support';
 import {
   allGuests,
   exactlyCut,
@@ -17,7 +18,6 @@ import {
   readLabState,
   waitForMatrix,
 } from '../../lab/lab-client';
-import { run } from '../../lab/run';
 import { type Guest, type GuestId, type HostId, unwrap } from '../../shared/api';
 import { createEngine } from './engine';
 import { memoryProfiles } from './profiles';
@@ -29,35 +29,7 @@ let engine: Engine;
 const hostIds = new Map<string, HostId>();
 let original: Map<string, Map<string, string>>;
 
-const virshAt = (h: LabHostState, args: readonly string[]) =>
-  run('virsh', ['-q', '-c', h.virshUri, ...args]);
-
-/** Every binding of one host as virsh prints it, by port. */
-async function bindingsOf(h: LabHostState): Promise<Map<string, string>> {
-  const { stdout } = await virshAt(h, ['nwfilter-binding-list']);
-  const ports = stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[0])
-    .filter((p): p is string => !!p && p.startsWith('vnet'));
-  const out = new Map<string, string>();
-  for (const p of ports) out.set(p, (await virshAt(h, ['nwfilter-binding-dumpxml', p])).stdout);
-  return out;
-}
-
-async function ourFiltersOf(h: LabHostState): Promise<string[]> {
-  const { stdout } = await virshAt(h, ['nwfilter-list']);
-  return stdout
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/)[1])
-    .filter((n): n is string => !!n && n.startsWith('kvm-chaos-'))
-    .sort();
-}
-
-async function allBindings() {
-  return new Map(
-    await Promise.all(lab.hosts.map(async (h) => [h.id, await bindingsOf(h)] as const)),
-  );
-}
+const allBindings = () => bindingsOfEveryHost(lab);
 
 async function guest(name: string): Promise<Guest> {
   for (const id of hostIds.values()) {
@@ -71,17 +43,7 @@ async function guest(name: string): Promise<Guest> {
 const ids = async (names: readonly string[]) =>
   Promise.all(names.map(async (n) => (await guest(n)).id as GuestId));
 
-/** Every ordered pair between the two lists, both ways. */
-function across(a: readonly string[], b: readonly string[]) {
-  return a.flatMap((x) =>
-    b.flatMap((y) =>
-      P.flatMap((protocol) => [
-        { from: x, to: y, protocol },
-        { from: y, to: x, protocol },
-      ]),
-    ),
-  );
-}
+const across = (a: readonly string[], b: readonly string[]) => flowsBetween(a, b, P);
 
 async function expectCut(cut: ReturnType<typeof across>, what: string) {
   const r = await waitForMatrix((m) => holds(m, exactlyCut({ guests: allGuests(lab) }, P, cut)), {

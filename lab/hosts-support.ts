@@ -1,0 +1,57 @@
+// What the suites of a lab of several hosts (`lab up --hosts N`) share: each host as virsh shows
+// it over that host's own sshd, an independent witness (not our RPC client) of what a change
+// across hosts left on each of them, byte for byte; and the flows between groups of guests.
+import type { LabHostState, LabState } from './lab';
+import type { Protocol } from './matrix';
+import { run } from './run';
+
+/** virsh on one host, through its sshd (the wrapper refuses any key but the pinned one). */
+export const virshAt = (h: LabHostState, args: readonly string[]) =>
+  run('virsh', ['-q', '-c', h.virshUri, ...args]);
+
+/** Every binding of one host as virsh prints it, by port. */
+export async function bindingsOf(h: LabHostState): Promise<Map<string, string>> {
+  const { stdout } = await virshAt(h, ['nwfilter-binding-list']);
+  const ports = stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((p): p is string => !!p && p.startsWith('vnet'));
+  const out = new Map<string, string>();
+  for (const p of ports) out.set(p, (await virshAt(h, ['nwfilter-binding-dumpxml', p])).stdout);
+  return out;
+}
+
+/** The names of the filters of ours a host holds, sorted. */
+export async function ourFiltersOf(h: LabHostState): Promise<string[]> {
+  const { stdout } = await virshAt(h, ['nwfilter-list']);
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[1])
+    .filter((n): n is string => !!n && n.startsWith('kvm-chaos-'))
+    .sort();
+}
+
+/** Every host's bindings, by host id. */
+export async function bindingsOfEveryHost(
+  lab: Pick<LabState, 'hosts'>,
+): Promise<Map<string, Map<string, string>>> {
+  return new Map(
+    await Promise.all(lab.hosts.map(async (h) => [h.id, await bindingsOf(h)] as const)),
+  );
+}
+
+/** Every flow between a guest of `a` and a guest of `b`, both ways, over these protocols. */
+export function flowsBetween(
+  a: readonly string[],
+  b: readonly string[],
+  protocols: readonly Protocol[],
+): { from: string; to: string; protocol: Protocol }[] {
+  return a.flatMap((x) =>
+    b.flatMap((y) =>
+      protocols.flatMap((protocol) => [
+        { from: x, to: y, protocol },
+        { from: y, to: x, protocol },
+      ]),
+    ),
+  );
+}
