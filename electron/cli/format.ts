@@ -1,15 +1,18 @@
 // What the CLI prints for people: short tables. (--json prints the contract's data as is.)
 import Table from 'cli-table3';
-import type {
-  ActiveCut,
-  ApplyResult,
-  Binding,
-  CutScope,
-  FilterTreeNode,
-  Guest,
-  HostInventory,
-  InterfaceProtection,
-  Preset,
+import {
+  type ActiveCut,
+  type ApplyResult,
+  type Binding,
+  type CutEnd,
+  type CutScope,
+  type FilterTreeNode,
+  type Guest,
+  type HostInventory,
+  type InterfaceProtection,
+  isGuestEnd,
+  outsideText,
+  type Preset,
 } from '../../shared/api';
 
 function table(head: string[], rows: string[][]): string {
@@ -85,13 +88,14 @@ export function bindingsTable(bindings: readonly Binding[]): string {
 }
 
 export function cutsTable(cuts: readonly ActiveCut[], guests: readonly Guest[]): string {
-  const name = (id: string) => guests.find((g) => g.id === id)?.name ?? id;
+  const name = (e: CutEnd) =>
+    isGuestEnd(e) ? (guests.find((g) => g.id === e.guestId)?.name ?? e.guestId) : outsideText(e);
   return table(
     ['CUT', 'FROM', 'TO', 'DIRECTION', 'SCOPE', 'STATE', 'ENFORCED ON', 'BY', 'EXPIRES'],
     cuts.map((c) => [
       c.id,
-      name(c.from.guestId),
-      name(c.to.guestId),
+      name(c.from),
+      name(c.to),
       c.direction === 'both' ? 'both' : 'one-way ->',
       scopeText(c.scope),
       c.state,

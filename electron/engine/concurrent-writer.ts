@@ -11,10 +11,10 @@ import { readLabState } from '../../lab/lab-client';
 import {
   type ActiveCut,
   type ApplyResult,
-  type CutEnd,
   type CutRequest,
   type CutScope,
   type Guest,
+  type GuestEnd,
   type HostId,
   type Result,
   unwrap,
@@ -160,10 +160,10 @@ async function main() {
     if (!g) throw new Error(`no guest ${name}`);
     return g;
   };
-  const ends: [CutEnd, CutEnd] = [node('lab-node1'), node('lab-node2')].map((g) => ({
+  const ends: [GuestEnd, GuestEnd] = [node('lab-node1'), node('lab-node2')].map((g) => ({
     guestId: g.id,
     mac: g.interfaces[0]?.mac as string,
-  })) as [CutEnd, CutEnd];
+  })) as [GuestEnd, GuestEnd];
   const instance = engine.author.instance;
   out({ type: 'start', writer, seed, transport, instance, hostId });
 

@@ -27,7 +27,13 @@ import {
   type Witness,
   witness,
 } from '../../lab/witness';
-import type { ActiveCut, ApplyResult, Binding, Interruption } from '../../shared/api';
+import {
+  type ActiveCut,
+  type ApplyResult,
+  asGuestCut,
+  type Binding,
+  type Interruption,
+} from '../../shared/api';
 
 let lab: LabState;
 let asFound: HostXml;
@@ -193,7 +199,7 @@ async function judgeListings(
     );
   const enforced = (from: string, to: string, direction: string) =>
     flowsOfCut(from, to, direction).every((f) => after.dropped.has(f));
-  for (const c of cuts.cuts) {
+  for (const c of cuts.cuts.map(asGuestCut)) {
     const what = `cut ${c.from.mac} ${c.direction} ${c.to.mac} listed ${c.state}`;
     if (c.state === 'applied' || c.state === 'orphaned') {
       // Really enforced: a binding of ours on one of its enforcedOn ports drops its flows.
@@ -209,7 +215,7 @@ async function judgeListings(
   }
   // Every intent virsh shows is listed: applied when enforced, else pending.
   for (const i of after.intents) {
-    const listed = cuts.cuts.find(
+    const listed = cuts.cuts.map(asGuestCut).find(
       (c) =>
         c.state !== 'orphaned' &&
         ((c.from.mac === i.from && c.to.mac === i.to) ||
@@ -232,11 +238,13 @@ async function judgeListings(
     const wanted = after.intents.some((i) => flowsOfCut(i.from, i.to, i.direction).includes(f));
     if (!wanted)
       soft(
-        cuts.cuts.some(
-          (c) =>
-            c.state === 'orphaned' &&
-            flowsOfCut(c.from.mac, c.to.mac, c.direction).includes(flowKey(src, dst)),
-        ),
+        cuts.cuts
+          .map(asGuestCut)
+          .some(
+            (c) =>
+              c.state === 'orphaned' &&
+              flowsOfCut(c.from.mac, c.to.mac, c.direction).includes(flowKey(src, dst)),
+          ),
         `rules drop ${f} with no intent, and no orphaned cut lists it`,
       );
   }

@@ -1,17 +1,27 @@
 // The engine's view of cuts: what the host's intents want and its bindings enforce (shared/chaos
 // status), with the changes this instance has in flight layered on top, and the translation
 // between the contract's cuts (guest + MAC) and the planner's (MACs).
-import type {
-  ActiveCut,
-  ApplyId,
-  CutId,
-  CutRequest,
-  GuestId,
-  HostId,
-  Interruption,
+import {
+  type ActiveCut,
+  type ApplyId,
+  type CutEnd,
+  type CutId,
+  type CutRequest,
+  type GuestId,
+  guestId,
+  type HostId,
+  type Interruption,
+  isGuestEnd,
 } from '../../shared/api';
-import { guestId } from '../../shared/api';
-import { type Cut, cutKey, normaliseCuts } from '../../shared/chaos/cut';
+import {
+  type Cut,
+  cutKey,
+  type Endpoint,
+  isNetTarget,
+  netTarget,
+  netWords,
+  normaliseCuts,
+} from '../../shared/chaos/cut';
 import { withRemoteEnds } from '../../shared/chaos/remote';
 import { type HostSnapshot, snapshotFromHost } from '../../shared/chaos/snapshot';
 import { hostStatus, REPAIR_ACTION } from '../../shared/chaos/status';
@@ -47,10 +57,15 @@ export type RemoteIndex = (
   hostLabel: string,
 ) => { guestId: GuestId; segmentId: string | null } | undefined;
 
+/** A cut end for the planner; an outside end must hold addresses by now (names resolved). */
+function endpointOf(e: CutEnd): Endpoint {
+  return isGuestEnd(e) ? macAddress(e.mac) : netTarget(e.address);
+}
+
 export function toPlannerCut(r: CutRequest): Cut {
   return {
-    from: macAddress(r.from.mac),
-    to: macAddress(r.to.mac),
+    from: endpointOf(r.from),
+    to: endpointOf(r.to),
     direction: r.direction,
     scope: r.scope.kind === 'tcp' || r.scope.kind === 'udp' ? r.scope : { kind: r.scope.kind },
   };
@@ -78,20 +93,36 @@ export function contractStatus(
     },
   };
   const status = hostStatus(snapshotOf(parsed), intents, now);
+  // How the intent named an outside end ("gateway", a DNS name), shown beside its addresses.
+  const outsideNames = new Map<string, string>();
+  for (const i of intents)
+    for (const [end, name] of [
+      [i.cut.from, i.fromName],
+      [i.cut.to, i.toName],
+    ] as const)
+      if (isNetTarget(end) && name !== end && name !== netWords(end)) outsideNames.set(end, name);
+  const endOf = (e: Endpoint): { end: CutEnd; segmentId: string | null } | undefined => {
+    if (!isNetTarget(e)) {
+      const g = index.get(e);
+      return g && { end: { guestId: g.guestId, mac: e }, segmentId: g.segmentId };
+    }
+    const name = outsideNames.get(e);
+    return { end: { address: e, ...(name ? { name } : {}) }, segmentId: null };
+  };
   const toContract = (
     cut: Cut,
     base: Omit<ActiveCut, 'id' | 'hostId' | 'from' | 'to' | 'direction' | 'scope' | 'segmentId'>,
   ): ActiveCut | null => {
-    const from = index.get(cut.from);
-    const to = index.get(cut.to);
+    const from = endOf(cut.from);
+    const to = endOf(cut.to);
     if (!from || !to) return null; // a guest undefined meanwhile: nothing to show it on
     const segmentId = from.segmentId ?? to.segmentId;
     if (!segmentId) return null;
     return {
       id: cutIdOf(hostId, cut),
       hostId,
-      from: { guestId: from.guestId, mac: cut.from },
-      to: { guestId: to.guestId, mac: cut.to },
+      from: from.end,
+      to: to.end,
       direction: cut.direction,
       scope: cut.scope,
       segmentId: segmentId as ActiveCut['segmentId'],

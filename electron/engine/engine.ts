@@ -15,6 +15,7 @@ import {
   type ChaosEventListener,
   type FilterParameter,
   type GuestId,
+  guestEndsOf,
   type HealRequest,
   type HostAuth,
   type HostId,
@@ -22,6 +23,7 @@ import {
   type HostInventory,
   type HostSummary,
   hostAddressProblem,
+  outsideText,
   parseGuestId,
   type Result,
   type RunControl,
@@ -32,7 +34,15 @@ import {
   type Unsubscribe,
   withoutPassword,
 } from '../../shared/api';
-import { type Cut, CutError, cutKey, describeCut } from '../../shared/chaos/cut';
+import {
+  type Cut,
+  CutError,
+  cutKey,
+  describeCut,
+  type Endpoint,
+  isNetTarget,
+  netWords,
+} from '../../shared/chaos/cut';
 import { type Author, intentsFor, isExpired, type StoredIntent } from '../../shared/chaos/intent';
 import { type PlacedCut, placeAcrossHosts } from '../../shared/chaos/placement';
 import { PlanError } from '../../shared/chaos/planner';
@@ -46,6 +56,7 @@ import { EngineError, engineError, toApiError } from './errors';
 import { HostSession } from './host-session';
 import { intentsOf, makeAuthor } from './intents';
 import { type LabelsRequest, writeLabels } from './labels';
+import { resolveOutsideEnds } from './outside';
 import { PromiseKeeper } from './promises';
 import { Prompts } from './prompts';
 import { classifier, filterTree, presetsList, protectionChange } from './protection';
@@ -348,11 +359,14 @@ export class ChaosEngine implements Engine {
    * parallel, and when one fails the others' parts are undone, so the request happens everywhere
    * or nowhere.
    */
-  'chaos.apply'(req: ApplyRequest): Promise<Result<ApplyResult>> {
+  'chaos.apply'(asked: ApplyRequest): Promise<Result<ApplyResult>> {
     return result(async () => {
+      // Names of outside ends are resolved once, now: the host keeps the addresses.
+      const outside = 'cuts' in asked ? await resolveOutsideEnds(asked.cuts) : null;
+      const req: ApplyRequest = outside ? { ...asked, cuts: outside.cuts } : asked;
       const ids =
         'cuts' in req
-          ? req.cuts.flatMap((c) => [c.from.guestId, c.to.guestId])
+          ? req.cuts.flatMap((c) => guestEndsOf(c).map((e) => e.guestId))
           : req.partition.topology === 'groups'
             ? req.partition.groups.flat()
             : req.partition.guestIds;
@@ -362,10 +376,9 @@ export class ChaosEngine implements Engine {
       try {
         const members = membersOnSegment(this.inventories(), ids, this.segmentGroups.resolved());
         if ('cuts' in req)
-          for (const c of req.cuts) {
-            members.hostOf.set(macAddress(c.from.mac), parseGuestId(c.from.guestId).hostId);
-            members.hostOf.set(macAddress(c.to.mac), parseGuestId(c.to.guestId).hostId);
-          }
+          for (const c of req.cuts)
+            for (const e of guestEndsOf(c))
+              members.hostOf.set(macAddress(e.mac), parseGuestId(e.guestId).hostId);
         wanted = normaliseCuts(
           'cuts' in req ? req.cuts.map(toPlannerCut) : partitionCuts(req.partition, members),
         );
@@ -396,7 +409,8 @@ export class ChaosEngine implements Engine {
       const parts = [...placed].map(([hostId, cuts]) => ({ s: this.session(hostId), cuts }));
       if (parts.length === 0)
         parts.push({ s: this.session(parseGuestId(ids[0] as GuestId).hostId), cuts: [] });
-      const nameOf = (mac: MacAddress) => {
+      const nameOf = (mac: Endpoint) => {
+        if (isNetTarget(mac)) return outside?.names.get(mac) ?? netWords(mac);
         for (const x of this.sessions.values()) {
           const n = this.nameOn(x)(mac);
           if (n !== mac) return n;
@@ -405,7 +419,7 @@ export class ChaosEngine implements Engine {
       };
       const summaryOf = (cuts: readonly PlacedCut[]) =>
         'cuts' in req
-          ? `cut ${cuts.map((c) => describeCut(c.cut, nameOf)).join(', ')}`
+          ? `cut ${cuts.map((c) => describeCut(c.cut, (e) => (isNetTarget(e) ? outsideText({ address: e, name: outside?.names.get(e) }) : nameOf(e)))).join(', ')}`
           : `partition ${req.partition.topology}: ${cuts.length} cut${cuts.length === 1 ? '' : 's'}${across ? ' on this host' : ''}`;
       const settled = await Promise.allSettled(
         parts.map((p) =>
@@ -468,7 +482,7 @@ export class ChaosEngine implements Engine {
       runId: string | null;
       now: Date;
       expiresAt: Date | null;
-      nameOf: (mac: MacAddress) => string;
+      nameOf: (end: Endpoint) => string;
       summary: string;
       dryRun: boolean;
       allowUnfilteredWindow: boolean;

@@ -6,7 +6,13 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { restartLibvirtd } from '../../lab/lab';
 import { fullyConnected, holds, virsh, waitForMatrix } from '../../lab/lab-client';
-import { type ActivityEntry, type GuestId, type HostId, unwrap } from '../../shared/api';
+import {
+  type ActivityEntry,
+  asGuestCut,
+  type GuestId,
+  type HostId,
+  unwrap,
+} from '../../shared/api';
 import { createEngine } from './engine';
 import { bindingXmls, type LabEngine, labEngine, ourFilters } from './lab-support';
 import { memoryProfiles } from './profiles';
@@ -136,7 +142,10 @@ describe('intent kept on the host', () => {
       what: 'lab-node3 cut again after its restart',
     });
     const back = (await keeper.inventory()).cuts;
-    const what = (c: (typeof back)[number]) => [c.from.mac, c.to.mac, c.direction, c.author];
+    const what = (c: (typeof back)[number]) => {
+      const g = asGuestCut(c);
+      return [g.from.mac, g.to.mac, g.direction, g.author];
+    };
     expect(sorted(back.map((c) => [...what(c), c.state]))).toEqual(
       sorted(theirs.map((c) => [...what(c), 'applied'])),
     );

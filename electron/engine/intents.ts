@@ -2,7 +2,7 @@
 // (read from its domains' XML), and the operations that write or remove one.
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { describeCut } from '../../shared/chaos/cut';
+import { describeCut, isNetTarget } from '../../shared/chaos/cut';
 import {
   type Author,
   type CutIntent,
@@ -59,8 +59,12 @@ export function setIntentOp(
   previous: CutIntent | null,
 ): Operation | null {
   // A cut across hosts is kept on this host's end (the other end's guest is not here).
-  const localEnd = intent.remote?.mac === intent.cut.from ? intent.cut.to : intent.cut.from;
-  const d = homeOf(parsed, localEnd);
+  // A cut to the outside is kept on its guest's domain.
+  const localEnd =
+    intent.remote?.mac === intent.cut.from || isNetTarget(intent.cut.from)
+      ? intent.cut.to
+      : intent.cut.from;
+  const d = isNetTarget(localEnd) ? undefined : homeOf(parsed, localEnd);
   if (!d) return null;
   const until = intent.expiresAt ? ` until ${intent.expiresAt}` : '';
   return {

@@ -266,20 +266,72 @@ export const CutScope = z.discriminatedUnion('kind', [
 ]);
 export type CutScope = z.infer<typeof CutScope>;
 
-/** One end of a cut: a guest interface, by the guest's id and the interface's MAC. */
-export const CutEnd = z.object({ guestId: GuestId, mac: MacAddress });
+/** A guest interface, by the guest's id and the interface's MAC. */
+export const GuestEnd = z.object({ guestId: GuestId, mac: MacAddress });
+export type GuestEnd = z.infer<typeof GuestEnd>;
+
+/**
+ * Addresses outside the guests (a gateway, a DNS server, a network). In a request: an IPv4
+ * address, a.b.c.d/n, or a DNS name, which the engine resolves once to the addresses it cuts.
+ * In a listing: the network as the host holds it (a.b.c.d/n), and the name it was asked by.
+ */
+export const OutsideEnd = z.strictObject({
+  address: z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^[A-Za-z0-9._/:-]+$/, 'an address, a.b.c.d/n network or DNS name'),
+  /** What the user called it ("gateway", a DNS name), kept with the cut for people. */
+  name: z.string().max(253).optional(),
+});
+export type OutsideEnd = z.infer<typeof OutsideEnd>;
+
+/** One end of a cut: a guest interface, or addresses outside the guests. */
+export const CutEnd = z.union([GuestEnd, OutsideEnd]);
 export type CutEnd = z.infer<typeof CutEnd>;
+
+export function isGuestEnd(e: CutEnd): e is GuestEnd {
+  return 'guestId' in e;
+}
+
+/** A cut between two guest interfaces (drawn as a cut link), as opposed to one to the outside. */
+export type GuestCut<C extends { from: CutEnd; to: CutEnd }> = C & { from: GuestEnd; to: GuestEnd };
+
+export function isGuestCut<C extends { from: CutEnd; to: CutEnd }>(c: C): c is GuestCut<C> {
+  return isGuestEnd(c.from) && isGuestEnd(c.to);
+}
+
+/** An outside end for people: "gateway (192.168.77.1)", "10.0.0.0/8", or the address alone. */
+export function outsideText(e: OutsideEnd): string {
+  const addr = e.address.endsWith('/32') ? e.address.slice(0, -3) : e.address;
+  return e.name && e.name !== addr && e.name !== e.address ? `${e.name} (${addr})` : addr;
+}
+
+/** The cut as one between guests; throws for a cut to the outside (where none is expected). */
+export function asGuestCut<C extends { from: CutEnd; to: CutEnd }>(c: C): GuestCut<C> {
+  if (!isGuestCut(c)) throw new Error('expected a cut between guests, got one to the outside');
+  return c;
+}
+
+/** The guest interfaces a cut names (one for a cut to the outside). */
+export function guestEndsOf(c: { from: CutEnd; to: CutEnd }): GuestEnd[] {
+  return [c.from, c.to].filter(isGuestEnd);
+}
 
 /** both: nothing passes either way; one-way: frames from `from` to `to` are dropped. */
 export const CutDirection = z.enum(['both', 'one-way']);
 export type CutDirection = z.infer<typeof CutDirection>;
 
-export const CutRequest = z.object({
-  from: CutEnd,
-  to: CutEnd,
-  direction: CutDirection,
-  scope: CutScope,
-});
+export const CutRequest = z
+  .object({
+    from: CutEnd,
+    to: CutEnd,
+    direction: CutDirection,
+    scope: CutScope,
+  })
+  .refine((c) => isGuestEnd(c.from) || isGuestEnd(c.to), {
+    message: 'a cut needs a guest interface at one end at least',
+  });
 export type CutRequest = z.infer<typeof CutRequest>;
 
 /**

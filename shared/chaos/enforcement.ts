@@ -5,6 +5,8 @@
 // lands in ebtables (<mac> for all traffic, <ip protocol=...> for one protocol):
 //   in  (to the guest):   srcmacaddr='$KC_PEER'  enforced on the receiver's port
 //   out (from the guest): dstmacaddr='$KC_PEER'  enforced on the sender's port
+// A peer outside the guests (an IPv4 network) is matched by IP address instead, in rule filters
+// per prefix length, e.g. kvm-chaos-drop-out-net32-all: dstipaddr='$KC_PEER' dstipmask='32'.
 // Each cut port gets a composite filter of its own that references those rule filters with the
 // peers as list parameters, then the port's original filter (with its original parameters) last:
 //   <filter name='kvm-chaos-cut-lab-node1-...' chain='root'>
@@ -25,7 +27,18 @@ import {
   macAddress,
   type Uuid,
 } from '../libvirt/values';
-import { compareText, type Flow, parseScopeLabel, type Scope, scopeLabel } from './cut';
+import {
+  CutError,
+  compareText,
+  type Endpoint,
+  type Flow,
+  isNetTarget,
+  type NetTarget,
+  netTarget,
+  parseScopeLabel,
+  type Scope,
+  scopeLabel,
+} from './cut';
 import { dropFilterName, PEER_VARIABLE, parseOurName, type RuleDirection } from './naming';
 
 /** Drop rules come before anything else in the port's chains (clean-traffic's start at -810). */
@@ -35,7 +48,22 @@ export const DROP_PRIORITY = -1000;
 export interface PortRule {
   readonly direction: RuleDirection;
   readonly scope: Scope;
-  readonly peer: MacAddress;
+  readonly peer: Endpoint;
+}
+
+/** The prefix length of a network peer, null for a guest's MAC. */
+export function prefixOf(peer: Endpoint): number | null {
+  return isNetTarget(peer) ? Number(peer.slice(peer.indexOf('/') + 1)) : null;
+}
+
+/** What goes in the list variable for a peer: the MAC, or the network's address. */
+function peerValue(peer: Endpoint): string {
+  return isNetTarget(peer) ? peer.slice(0, peer.indexOf('/')) : peer;
+}
+
+/** The rule filter that holds a rule for this peer. */
+export function ruleFilterName(r: PortRule): FilterName {
+  return dropFilterName(r.direction, r.scope, prefixOf(r.peer));
 }
 
 export function ruleKey(r: PortRule): string {
@@ -43,39 +71,28 @@ export function ruleKey(r: PortRule): string {
 }
 
 /** The flow a rule on the port with MAC `own` drops. */
-export function ruleFlow(own: MacAddress, r: PortRule): Flow {
+export function ruleFlow(own: Endpoint, r: PortRule): Flow {
   return r.direction === 'in'
     ? { src: r.peer, dst: own, scope: r.scope }
     : { src: own, dst: r.peer, scope: r.scope };
 }
 
 /** The rule that drops `flow` on the port with MAC `own` (one end of the flow). */
-export function flowRule(own: MacAddress, flow: Flow): PortRule {
+export function flowRule(own: Endpoint, flow: Flow): PortRule {
   if (flow.dst === own) return { direction: 'in', scope: flow.scope, peer: flow.src };
   if (flow.src === own) return { direction: 'out', scope: flow.scope, peer: flow.dst };
   throw new Error(`flow ${flow.src}>${flow.dst} does not touch ${own}`);
 }
 
-/** The static rule filter for one direction and scope. */
-export function dropFilter(direction: RuleDirection, scope: Scope): FilterDef {
-  const mac = direction === 'in' ? 'srcmacaddr' : 'dstmacaddr';
-  const peer = `$${PEER_VARIABLE}`;
-  const match =
-    scope.kind === 'all'
-      ? { protocol: 'mac', attrs: { [mac]: peer } }
-      : scope.kind === 'ipv4'
-        ? { protocol: 'ip', attrs: { [mac]: peer } }
-        : scope.kind === 'icmp'
-          ? { protocol: 'ip', attrs: { [mac]: peer, protocol: 'icmp' } }
-          : {
-              protocol: 'ip',
-              attrs:
-                scope.port === undefined
-                  ? { [mac]: peer, protocol: scope.kind }
-                  : { [mac]: peer, protocol: scope.kind, dstportstart: String(scope.port) },
-            };
+/** The static rule filter for one direction and scope (and prefix length, for network peers). */
+export function dropFilter(
+  direction: RuleDirection,
+  scope: Scope,
+  prefix: number | null = null,
+): FilterDef {
+  const match = prefix === null ? macMatch(direction, scope) : netMatch(direction, scope, prefix);
   return {
-    name: dropFilterName(direction, scope),
+    name: dropFilterName(direction, scope, prefix),
     chain: 'root',
     entries: [
       {
@@ -86,6 +103,41 @@ export function dropFilter(direction: RuleDirection, scope: Scope): FilterDef {
   };
 }
 
+type Match = { protocol: string; attrs: Record<string, string> };
+
+/** The peer as the frame's source MAC (in) or destination MAC (out). */
+function macMatch(direction: RuleDirection, scope: Scope): Match {
+  const mac = direction === 'in' ? 'srcmacaddr' : 'dstmacaddr';
+  const peer = `$${PEER_VARIABLE}`;
+  return scope.kind === 'all'
+    ? { protocol: 'mac', attrs: { [mac]: peer } }
+    : scope.kind === 'ipv4'
+      ? { protocol: 'ip', attrs: { [mac]: peer } }
+      : scope.kind === 'icmp'
+        ? { protocol: 'ip', attrs: { [mac]: peer, protocol: 'icmp' } }
+        : {
+            protocol: 'ip',
+            attrs:
+              scope.port === undefined
+                ? { [mac]: peer, protocol: scope.kind }
+                : { [mac]: peer, protocol: scope.kind, dstportstart: String(scope.port) },
+          };
+}
+
+/**
+ * The peer as the packet's IPv4 source (in) or destination (out) network. Every scope is IPv4
+ * here: 'all' cannot reach ARP or IPv6 by address, so it means what 'ipv4' means.
+ */
+function netMatch(direction: RuleDirection, scope: Scope, prefix: number): Match {
+  const [addr, mask] = direction === 'in' ? ['srcipaddr', 'srcipmask'] : ['dstipaddr', 'dstipmask'];
+  const attrs: Record<string, string> = { [addr]: `$${PEER_VARIABLE}`, [mask]: String(prefix) };
+  if (scope.kind === 'icmp' || scope.kind === 'tcp' || scope.kind === 'udp')
+    attrs.protocol = scope.kind;
+  if ((scope.kind === 'tcp' || scope.kind === 'udp') && scope.port !== undefined)
+    attrs.dstportstart = String(scope.port);
+  return { protocol: 'ip', attrs };
+}
+
 /** The composite filter of one cut port; rules grouped per rule filter, all sorted. */
 export function compositeFilter(
   name: FilterName,
@@ -93,16 +145,16 @@ export function compositeFilter(
   original: FilterRef | null,
   uuid?: Uuid,
 ): FilterDef {
-  const groups = new Map<string, { direction: RuleDirection; scope: Scope; peers: Set<string> }>();
+  const groups = new Map<string, { filter: FilterName; peers: Set<string> }>();
   for (const r of rules) {
-    const key = `${r.direction}|${scopeLabel(r.scope)}`;
-    const g = groups.get(key) ?? { direction: r.direction, scope: r.scope, peers: new Set() };
-    g.peers.add(r.peer);
-    groups.set(key, g);
+    const filter = ruleFilterName(r);
+    const g = groups.get(filter) ?? { filter, peers: new Set() };
+    g.peers.add(peerValue(r.peer));
+    groups.set(filter, g);
   }
   const refs = [...groups.values()]
     .map((g) => ({
-      filter: dropFilterName(g.direction, g.scope),
+      filter: g.filter,
       parameters: [...g.peers].sort().map((value) => ({ name: PEER_VARIABLE, value })),
     }))
     .sort((a, b) => compareText(a.filter, b.filter));
@@ -125,11 +177,21 @@ export function readComposite(f: FilterDef): { rules: PortRule[]; original: Filt
     const ours = parseOurName(ref.filter);
     const scope = ours?.kind === 'drop' ? parseScopeLabel(ours.scopeLabel) : null;
     if (ours?.kind === 'drop' && scope) {
+      const prefix = ours.prefix;
       for (const value of parameterValues(ref, PEER_VARIABLE)) {
-        const peer = attempt(macAddress, value);
+        const peer = prefix === null ? attempt(macAddress, value) : netPeer(value, prefix);
         if (peer) rules.push({ direction: ours.direction, scope, peer });
       }
     } else if (original === null) original = ref;
   }
   return { rules, original };
+}
+
+function netPeer(address: string, prefix: number): NetTarget | null {
+  try {
+    return netTarget(`${address}/${prefix}`);
+  } catch (e) {
+    if (e instanceof CutError) return null;
+    throw e;
+  }
 }

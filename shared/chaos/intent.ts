@@ -14,6 +14,9 @@ import {
   type Cut,
   type CutDirection,
   cutKey,
+  type Endpoint,
+  isNetTarget,
+  netTarget,
   normaliseCuts,
   parseScopeLabel,
   scopeLabel,
@@ -89,18 +92,31 @@ function isoOrNull(text: string | undefined): string | null {
   return text !== undefined && ISO_UTC.test(text) && !Number.isNaN(Date.parse(text)) ? text : null;
 }
 
+/** A cut end as written: a MAC, or an IPv4 network (addresses outside the guests). */
+function endpointOf(text: string | undefined): Endpoint | null {
+  if (text === undefined) return null;
+  if (!isNetTarget(text)) return attempt(macAddress, text);
+  try {
+    const t = netTarget(text);
+    return t === text ? t : null; // only the canonical form we write
+  } catch {
+    return null;
+  }
+}
+
 /** One metadata element read back, or null when it is not a well-formed intent of ours. */
 export function parseIntentElement(e: XmlElement, domainUuid: Uuid): StoredIntent | null {
   const nsAttr = Object.entries(e.attrs).find(
     ([k, v]) => k.startsWith('xmlns') && v.startsWith(INTENT_NS),
   );
   if (!nsAttr || (!e.name.endsWith(':cut') && e.name !== 'cut')) return null;
-  const from = attempt(macAddress, attr(e, 'from'));
-  const to = attempt(macAddress, attr(e, 'to'));
+  const from = endpointOf(attr(e, 'from'));
+  const to = endpointOf(attr(e, 'to'));
   const direction = attr(e, 'direction');
   const scope = parseScopeLabel(attr(e, 'scope') ?? '');
   const createdAt = isoOrNull(attr(e, 'created'));
   if (!from || !to || from === to || !scope || !createdAt) return null;
+  if (isNetTarget(from) && isNetTarget(to)) return null;
   if (direction !== 'both' && direction !== 'one-way') return null;
   const expiresText = attr(e, 'expires');
   const expiresAt = isoOrNull(expiresText);
@@ -135,7 +151,7 @@ export function intentsOfDomain(domainXml: XmlElement, domainUuid: Uuid): Stored
 export function intentsFor(
   cuts: readonly Cut[],
   o: {
-    nameOf: (mac: MacAddress) => string;
+    nameOf: (end: Endpoint) => string;
     author: Author;
     now: Date;
     expiresAt: Date | null;

@@ -32,6 +32,13 @@ describe('names of what kvm-chaos creates', () => {
       kind: 'drop',
       direction: 'out',
       scopeLabel: 'tcp-8080',
+      prefix: null,
+    });
+    expect(parseOurName('kvm-chaos-drop-in-net24-udp-53')).toEqual({
+      kind: 'drop',
+      direction: 'in',
+      scopeLabel: 'udp-53',
+      prefix: 24,
     });
     expect(parseOurName('kvm-chaos-protect-no-smtp')).toEqual({ kind: 'protect', id: 'no-smtp' });
     for (const other of [
@@ -39,6 +46,7 @@ describe('names of what kvm-chaos creates', () => {
       'kvm-chaos-labtest-seed-udp',
       'kvm-chaos-cut-x',
       'kvm-chaos-drop-sideways-all',
+      'kvm-chaos-drop-in-net33-all',
     ])
       expect(parseOurName(other)).toBeNull();
     expect(isOurs('kvm-chaos-labtest-seed-udp')).toBe(true);

@@ -1,6 +1,7 @@
 // The one place that knows how kvm-chaos names what it creates on a host. Everything starts with
 // PREFIX, so `virsh nwfilter-list` shows at a glance what is ours:
 //   kvm-chaos-drop-in-udp-53          a rule filter: drop UDP to port 53 from the peers given
+//   kvm-chaos-drop-out-net24-all      the same for addresses outside the guests, per prefix length
 //   kvm-chaos-cut-lab-node1-3f2a9c01d4  the filter bound to one guest port while it is cut
 //   kvm-chaos-protect-no-smtp         a protection preset's filter
 import { type FilterName, filterName, type MacAddress, type Uuid } from '../libvirt/values';
@@ -8,7 +9,7 @@ import { type Scope, scopeLabel } from './cut';
 
 export const PREFIX = 'kvm-chaos-';
 
-/** The list variable our rule filters match on; one value per peer MAC. */
+/** The list variable our rule filters match on; one value per peer MAC (or network address). */
 export const PEER_VARIABLE = 'KC_PEER';
 
 /** Every XML namespace of ours in domain metadata (cut intents, labels) starts with this. */
@@ -30,8 +31,17 @@ export function isOurs(name: string): boolean {
   return name.startsWith(PREFIX);
 }
 
-export function dropFilterName(direction: RuleDirection, scope: Scope): FilterName {
-  return filterName(`${PREFIX}drop-${direction}-${scopeLabel(scope)}`);
+/**
+ * The rule filter for one direction and scope; with a prefix length, the one matching peers by
+ * IPv4 network (one filter per length, since a list variable iterates one value per rule).
+ */
+export function dropFilterName(
+  direction: RuleDirection,
+  scope: Scope,
+  prefix: number | null = null,
+): FilterName {
+  const net = prefix === null ? '' : `net${prefix}-`;
+  return filterName(`${PREFIX}drop-${direction}-${net}${scopeLabel(scope)}`);
 }
 
 export function protectFilterName(id: string): FilterName {
@@ -97,14 +107,16 @@ export const LOCK_FILTER = filterName(`${PREFIX}lock`);
 
 const PORT_NAME = new RegExp(`^${PREFIX}port-(?:.*-)?([0-9a-f]{${HASH_CHARS}})$`);
 const CUT_NAME = new RegExp(`^${PREFIX}cut-(?:.*-)?([0-9a-f]{${HASH_CHARS}})$`);
-const DROP_NAME = new RegExp(`^${PREFIX}drop-(in|out)-(.+)$`);
+const DROP_NAME = new RegExp(
+  `^${PREFIX}drop-(in|out)-(?:net([0-9]|[12][0-9]|3[0-2])-)?((?!net).+)$`,
+);
 const PROTECT_NAME = new RegExp(`^${PREFIX}protect-(.+)$`);
 
 export type OurName =
   | { kind: 'cut'; hash: string }
   | { kind: 'port'; hash: string }
   | { kind: 'lock' }
-  | { kind: 'drop'; direction: RuleDirection; scopeLabel: string }
+  | { kind: 'drop'; direction: RuleDirection; scopeLabel: string; prefix: number | null }
   | { kind: 'protect'; id: string };
 
 /** What one of our names means, or null for a name that is not ours (or not one we make). */
@@ -115,8 +127,13 @@ export function parseOurName(name: string): OurName | null {
   const cut = CUT_NAME.exec(name);
   if (cut?.[1]) return { kind: 'cut', hash: cut[1] };
   const drop = DROP_NAME.exec(name);
-  if (drop?.[1] && drop[2])
-    return { kind: 'drop', direction: drop[1] as RuleDirection, scopeLabel: drop[2] };
+  if (drop?.[1] && drop[3])
+    return {
+      kind: 'drop',
+      direction: drop[1] as RuleDirection,
+      scopeLabel: drop[3],
+      prefix: drop[2] === undefined ? null : Number(drop[2]),
+    };
   const protect = PROTECT_NAME.exec(name);
   if (protect?.[1]) return { kind: 'protect', id: protect[1] };
   return null;

@@ -7,7 +7,7 @@
 
 import type { MacAddress } from '../libvirt/values';
 import { vertexCover } from './cover';
-import { type Cut, compareText, normaliseCuts } from './cut';
+import { type Cut, compareText, isNetTarget, normaliseCuts } from './cut';
 import type { RemoteEnd } from './remote';
 
 export interface PlacedCut {
@@ -35,22 +35,29 @@ export function placeAcrossHosts<H extends string>(
   input: PlacementInput<H>,
 ): Map<H, PlacedCut[]> {
   const canonical = normaliseCuts(cuts);
-  const pairs = canonical.map((c) => [c.from, c.to] as const);
+  // A cut to addresses outside the guests has one port only: it needs no choosing.
+  const pairs = canonical.flatMap((c) =>
+    isNetTarget(c.from) || isNetTarget(c.to)
+      ? []
+      : [[c.from as MacAddress, c.to as MacAddress] as const],
+  );
   const cover = vertexCover(pairs, {
     prefer: (m) => input.bound?.(m) ?? false,
     cost: (m) => (input.foreign?.(m) ? WINDOW_COST : 1),
   });
   const out = new Map<H, PlacedCut[]>();
   for (const cut of canonical) {
-    const hf = input.hostOf(cut.from);
-    const ht = input.hostOf(cut.to);
+    // Addresses outside the guests are reached from wherever the guest is.
+    const hf = input.hostOf((isNetTarget(cut.from) ? cut.to : cut.from) as MacAddress);
+    const ht = input.hostOf((isNetTarget(cut.to) ? cut.from : cut.to) as MacAddress);
     let host: H;
     let remote: RemoteEnd | null = null;
     if (hf === ht) host = hf;
     else {
       // The cover holds at least one end; when it holds both, the lower MAC's (deterministic).
-      const here = cover.has(cut.from) || !cover.has(cut.to) ? cut.from : cut.to;
-      const there = here === cut.from ? cut.to : cut.from;
+      const [from, to] = [cut.from as MacAddress, cut.to as MacAddress];
+      const here = cover.has(from) || !cover.has(to) ? from : to;
+      const there = here === from ? to : from;
       host = input.hostOf(here);
       remote = { mac: there, host: input.labelOf(input.hostOf(there)) };
     }

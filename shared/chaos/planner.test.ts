@@ -11,7 +11,15 @@ import {
   portDev,
   uuid,
 } from '../libvirt/values';
-import { type Cut, type Flow, flowKey, flowsOf, normaliseCuts, type Scope } from './cut';
+import {
+  type Cut,
+  type Endpoint,
+  type Flow,
+  flowKey,
+  flowsOf,
+  normaliseCuts,
+  type Scope,
+} from './cut';
 import { readComposite, ruleFlow } from './enforcement';
 import { LibvirtSim, type Packet } from './libvirt-sim';
 import { isOurs, parseOurName } from './naming';
@@ -274,7 +282,7 @@ function bruteForceBest(
     const f = snapshot.filters.find((x) => x.name === b.filterref.filter);
     return f !== undefined && readComposite(f).original !== null;
   };
-  const devOf = new Map<MacAddress, PortDev>();
+  const devOf = new Map<Endpoint, PortDev>();
   for (const p of ports) if (p.portdev) devOf.set(p.mac, p.portdev);
   const flows = [...new Map(desired.flatMap(flowsOf).map((f) => [flowKey(f), f])).values()].filter(
     (f) => devOf.has(f.src) || devOf.has(f.dst),
@@ -314,7 +322,7 @@ function bruteForceBest(
 }
 
 function placeable(ports: readonly GuestPort[], cuts: readonly Cut[]): Cut[] {
-  const up = new Set(ports.filter((p) => p.portdev).map((p) => p.mac));
+  const up = new Set<Endpoint>(ports.filter((p) => p.portdev).map((p) => p.mac));
   return normaliseCuts(cuts.filter((c) => up.has(c.from) || up.has(c.to)));
 }
 

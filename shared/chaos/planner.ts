@@ -30,9 +30,12 @@ import {
   compareText,
   cutsFromFlows,
   describeCut,
+  type Endpoint,
   type Flow,
   flowKey,
   flowsOf,
+  isNetTarget,
+  netWords,
   scopeWords,
 } from './cut';
 import {
@@ -40,7 +43,9 @@ import {
   dropFilter,
   flowRule,
   type PortRule,
+  prefixOf,
   readComposite,
+  ruleFilterName,
   ruleFlow,
   ruleKey,
 } from './enforcement';
@@ -180,7 +185,7 @@ interface HostView {
   /** Port filters no running port is bound to (their guest is stopped): kept, never undefined. */
   readonly idlePortFilters: NwFilter[];
   readonly filters: Map<string, NwFilter>;
-  readonly nameOf: (mac: MacAddress) => string;
+  readonly nameOf: (mac: Endpoint) => string;
 }
 
 function readHost(s: HostSnapshot): HostView {
@@ -254,7 +259,7 @@ function readHost(s: HostSnapshot): HostView {
       rules: new Map(bound ? content.rules.map((r) => [ruleKey(r), r]) : []),
     });
   }
-  const names = new Map<MacAddress, string>();
+  const names = new Map<Endpoint, string>();
   for (const p of s.ports) names.set(p.mac, p.guest.name);
   for (const v of views.values()) if (!names.has(v.mac)) names.set(v.mac, v.owner.name);
   const boundPortFilters = new Set(
@@ -266,7 +271,7 @@ function readHost(s: HostSnapshot): HostView {
     strayComposites: composites.filter((f) => !claimed.has(f.name)),
     idlePortFilters: s.filters.filter((f) => isPortFilter(f.name) && !boundPortFilters.has(f.name)),
     filters,
-    nameOf: (mac) => names.get(mac) ?? mac,
+    nameOf: (e) => names.get(e) ?? (isNetTarget(e) ? netWords(e) : e),
   };
 }
 
@@ -296,10 +301,18 @@ export function listActiveCuts(snapshot: HostSnapshot): ActiveCut[] {
 /** The price of one unfiltered window in ports touched: more than any host has ports. */
 const WINDOW_COST = 100_000;
 
+function throwIfUncuttable(p: GuestPort): void {
+  if (p.uncuttable === 'direct' || p.uncuttable === 'no-segment' || p.uncuttable === 'no-mac')
+    throw new PlanError(
+      'uncuttable',
+      `${p.guest.name} (${p.mac}) cannot be cut: ${p.uncuttable === 'direct' ? 'macvtap interfaces are not filtered by nwfilter' : 'it is not on a libvirt network or bridge'}`,
+    );
+}
+
 function resolveEnds(snapshot: HostSnapshot, cuts: readonly Cut[]) {
-  const byMac = new Map<MacAddress, GuestPort[]>();
+  const byMac = new Map<Endpoint, GuestPort[]>();
   for (const p of snapshot.ports) byMac.set(p.mac, [...(byMac.get(p.mac) ?? []), p]);
-  const portOf = (mac: MacAddress): GuestPort => {
+  const portOf = (mac: Endpoint): GuestPort => {
     const found = byMac.get(mac) ?? [];
     if (found.length === 0)
       throw new PlanError('unknown-interface', `no guest interface has MAC ${mac}`);
@@ -319,14 +332,19 @@ function resolveEnds(snapshot: HostSnapshot, cuts: readonly Cut[]) {
     } catch (e) {
       throw new PlanError('invalid-cut', e instanceof CutError ? e.message : String(e));
     }
-    const a = portOf(cut.from);
-    const b = portOf(cut.to);
-    for (const p of [a, b])
-      if (p.uncuttable === 'direct' || p.uncuttable === 'no-segment' || p.uncuttable === 'no-mac')
-        throw new PlanError(
-          'uncuttable',
-          `${p.guest.name} (${p.mac}) cannot be cut: ${p.uncuttable === 'direct' ? 'macvtap interfaces are not filtered by nwfilter' : 'it is not on a libvirt network or bridge'}`,
-        );
+    // Addresses outside the guests have no port: the guest's port enforces the cut, whatever
+    // segment it is on (the traffic leaves through the bridge's gateway).
+    const outside = isNetTarget(cut.from) ? cut.from : isNetTarget(cut.to) ? cut.to : null;
+    if (outside) {
+      const guest = portOf((outside === cut.from ? cut.to : cut.from) as MacAddress);
+      throwIfUncuttable(guest);
+      if (!guest.portdev) deferred.push({ cut, reason: `${guest.guest.name} is not running` });
+      else placeable.push(...flows);
+      continue;
+    }
+    const a = portOf(cut.from as MacAddress);
+    const b = portOf(cut.to as MacAddress);
+    for (const p of [a, b]) throwIfUncuttable(p);
     if (a.segment !== b.segment)
       throw new PlanError(
         'different-segment',
@@ -336,7 +354,7 @@ function resolveEnds(snapshot: HostSnapshot, cuts: readonly Cut[]) {
       deferred.push({ cut, reason: `neither ${a.guest.name} nor ${b.guest.name} is running` });
     else placeable.push(...flows);
   }
-  const running = new Map<MacAddress, PortDev>();
+  const running = new Map<Endpoint, PortDev>();
   for (const p of snapshot.ports)
     if (p.portdev && p.uncuttable === null) running.set(p.mac, p.portdev);
   return { placeable, deferred, running };
@@ -364,15 +382,15 @@ export function planCuts(
 
   // Ports that must change regardless: they hold a rule nobody wants any more, or a binding of
   // ours whose composite is gone.
-  const forced = new Set<MacAddress>();
-  const viewByMac = new Map<MacAddress, PortView>();
+  const forced = new Set<Endpoint>();
+  const viewByMac = new Map<Endpoint, PortView>();
   for (const v of host.views.values()) {
     viewByMac.set(v.mac, v);
     const stale = [...v.rules.values()].some((r) => !desiredFlows.has(flowKey(ruleFlow(v.mac, r))));
     if (stale || !v.originalKnown) forced.add(v.mac);
   }
   // New pairs to cut; a pair with one end stopped must be enforced on the other end.
-  const pairs = new Map<string, [MacAddress, MacAddress]>();
+  const pairs = new Map<string, [Endpoint, Endpoint]>();
   for (const f of desiredFlows.values()) {
     if (enforced.has(flowKey(f))) continue;
     const srcUp = running.has(f.src);
@@ -386,7 +404,7 @@ export function planCuts(
   }
   // A port with someone else's binding can only be cut by replacing that binding, which leaves it
   // unfiltered for a moment: enforce on the other end whenever that one has no such binding.
-  const foreign = (m: MacAddress) => {
+  const foreign = (m: Endpoint) => {
     const v = viewByMac.get(m);
     return v?.binding !== undefined && !v.bound;
   };
@@ -397,11 +415,11 @@ export function planCuts(
     cost: (m) => (foreign(m) ? WINDOW_COST : 1),
     exactLimit: options.exactLimit,
   });
-  const chosen = new Set<MacAddress>([...forced, ...cover]);
+  const chosen = new Set<Endpoint>([...forced, ...cover]);
 
   // Final rules: what stays, plus each new flow on one chosen end of its pair.
-  const final = new Map<MacAddress, Map<string, PortRule>>();
-  const finalOf = (m: MacAddress) => {
+  const final = new Map<Endpoint, Map<string, PortRule>>();
+  const finalOf = (m: Endpoint) => {
     let r = final.get(m);
     if (!r) {
       r = new Map();
@@ -415,9 +433,9 @@ export function planCuts(
   const pending = [...desiredFlows.values()]
     .filter((f) => !enforced.has(flowKey(f)))
     .sort((x, y) => compareText(flowKey(x), flowKey(y)));
-  const pairChoice = new Map<string, MacAddress>();
+  const pairChoice = new Map<string, Endpoint>();
   // A wrapped port left without rules gets its original back: one more unfiltered window.
-  const unwrapWindow = (m: MacAddress) => {
+  const unwrapWindow = (m: Endpoint) => {
     const v = viewByMac.get(m);
     return v !== undefined && v.bound && !v.interfaceOwned && v.original !== null;
   };
@@ -427,7 +445,7 @@ export function planCuts(
     let at = pairChoice.get(key);
     if (!at) {
       const candidates = [a, b].filter((m) => chosen.has(m) && running.has(m));
-      const score = (m: MacAddress) =>
+      const score = (m: Endpoint) =>
         // A port already carrying our binding changes in place; leaving it without rules would
         // put its original back (a window when it has one), so it comes first.
         (unwrapWindow(m) ? 8 : 0) +
@@ -584,13 +602,13 @@ export function planCuts(
   for (const v of host.views.values()) {
     const rules = final.get(v.mac);
     if (!rules) continue;
-    for (const r of rules.values()) neededDrops.set(dropFilterName(r.direction, r.scope), r);
+    for (const r of rules.values()) neededDrops.set(ruleFilterName(r), r);
   }
   for (const [dropName, r] of [...neededDrops].sort(([a], [b]) => compareText(a, b))) {
     const op = defineIfNeeded(
       host.filters.get(dropName),
-      dropFilter(r.direction, r.scope),
-      `drops ${scopeWords(r.scope)} ${r.direction === 'in' ? 'to a guest from' : 'from a guest to'} the peers listed where it is used`,
+      dropFilter(r.direction, r.scope, prefixOf(r.peer)),
+      `drops ${scopeWords(r.scope)} ${r.direction === 'in' ? 'to a guest from' : 'from a guest to'} the ${isNetTarget(r.peer) ? 'addresses' : 'peers'} listed where it is used`,
     );
     if (op) ops.push(op);
   }
@@ -672,28 +690,28 @@ const EXACT_FLOWS = 12;
  * The cover above is exact from a clean host; this makes moves between two cut states exact too.
  */
 function improveExactly(
-  final: Map<MacAddress, Map<string, PortRule>>,
+  final: Map<Endpoint, Map<string, PortRule>>,
   desiredFlows: ReadonlyMap<string, Flow>,
-  running: ReadonlyMap<MacAddress, PortDev>,
-  viewByMac: ReadonlyMap<MacAddress, PortView>,
-  foreign: (m: MacAddress) => boolean,
-  unwrapWindow: (m: MacAddress) => boolean,
+  running: ReadonlyMap<Endpoint, PortDev>,
+  viewByMac: ReadonlyMap<Endpoint, PortView>,
+  foreign: (m: Endpoint) => boolean,
+  unwrapWindow: (m: Endpoint) => boolean,
 ) {
   const flows = [...desiredFlows.values()]
     .filter((f) => running.has(f.src) && running.has(f.dst))
     .sort((x, y) => compareText(flowKey(x), flowKey(y)));
   if (flows.length === 0 || flows.length > EXACT_FLOWS) return;
   const movable = new Set(flows.map(flowKey));
-  const current = new Map<MacAddress, Set<string>>();
+  const current = new Map<Endpoint, Set<string>>();
   for (const [m, v] of viewByMac)
     current.set(m, new Set([...v.rules.values()].map((r) => flowKey(ruleFlow(m, r)))));
-  const fixed = new Map<MacAddress, Set<string>>();
+  const fixed = new Map<Endpoint, Set<string>>();
   for (const [m, rules] of final)
     for (const r of rules.values()) {
       const k = flowKey(ruleFlow(m, r));
       if (!movable.has(k)) fixed.set(m, (fixed.get(m) ?? new Set()).add(k));
     }
-  const cost = (placed: Map<MacAddress, Set<string>>): [number, number] => {
+  const cost = (placed: Map<Endpoint, Set<string>>): [number, number] => {
     let windows = 0;
     let touched = 0;
     for (const m of new Set([...current.keys(), ...placed.keys()])) {
@@ -705,19 +723,19 @@ function improveExactly(
     }
     return [windows, touched];
   };
-  const placedOf = (ends: readonly MacAddress[]) => {
+  const placedOf = (ends: readonly Endpoint[]) => {
     const placed = new Map([...fixed].map(([m, set]) => [m, new Set(set)]));
     flows.forEach((f, i) => {
-      const m = ends[i] as MacAddress;
+      const m = ends[i] as Endpoint;
       placed.set(m, (placed.get(m) ?? new Set()).add(flowKey(f)));
     });
     return placed;
   };
-  const heuristic = new Map<MacAddress, Set<string>>();
+  const heuristic = new Map<Endpoint, Set<string>>();
   for (const [m, rules] of final)
     heuristic.set(m, new Set([...rules.values()].map((r) => flowKey(ruleFlow(m, r)))));
   let best = cost(heuristic);
-  let bestEnds: MacAddress[] | null = null;
+  let bestEnds: Endpoint[] | null = null;
   for (let pick = 0; pick < 1 << flows.length; pick++) {
     const ends = flows.map((f, i) => (pick & (1 << i) ? f.dst : f.src));
     const [w, t] = cost(placedOf(ends));
@@ -803,7 +821,7 @@ function boundBefore(b: FilterBinding, port: GuestPort): boolean {
   return made !== undefined && port.domainId !== undefined && made !== String(port.domainId);
 }
 
-function describeRules(rules: readonly PortRule[], nameOf: (m: MacAddress) => string): string {
+function describeRules(rules: readonly PortRule[], nameOf: (m: Endpoint) => string): string {
   const parts = new Map<string, string[]>();
   for (const r of rules) {
     const k = `${r.direction === 'in' ? 'drops' : 'stops sending'} ${scopeWords(r.scope)} ${r.direction === 'in' ? 'from' : 'to'}`;

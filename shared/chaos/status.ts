@@ -2,7 +2,16 @@
 // intent wants (orphaned), and what an interrupted change left behind, each with the one action
 // that repairs it. Pure; every listing (CLI, UI, serve) shows the same truth from it.
 import type { MacAddress, PortDev, Uuid } from '../libvirt/values';
-import { type Cut, cutKey, cutsFromFlows, type Flow, flowKey, flowsOf } from './cut';
+import {
+  type Cut,
+  cutKey,
+  cutsFromFlows,
+  type Endpoint,
+  type Flow,
+  flowKey,
+  flowsOf,
+  isNetTarget,
+} from './cut';
 import { readComposite } from './enforcement';
 import { type CutIntent, isExpired, type StoredIntent } from './intent';
 import { isCutFilter, isPortFilter, parseOurName, portHash } from './naming';
@@ -62,8 +71,8 @@ export function hostStatus(
   now: Date,
 ): HostStatus {
   const enforced = enforcedFlows(snapshot);
-  const running = new Map<MacAddress, PortDev>();
-  const owner = new Map<MacAddress, string>();
+  const running = new Map<Endpoint, PortDev>();
+  const owner = new Map<Endpoint, string>();
   for (const p of snapshot.ports) {
     owner.set(p.mac, p.guest.uuid);
     if (p.portdev && p.uncuttable === null) running.set(p.mac, p.portdev);
@@ -193,6 +202,8 @@ export function plannableIntents(
   const macs = new Set(snapshot.ports.map((p) => p.mac as string));
   const keep: StoredIntent[] = [];
   const gone: StoredIntent[] = [];
-  for (const i of intents) (macs.has(i.cut.from) && macs.has(i.cut.to) ? keep : gone).push(i);
+  // Addresses outside the guests are always there.
+  const here = (e: Endpoint) => isNetTarget(e) || macs.has(e);
+  for (const i of intents) (here(i.cut.from) && here(i.cut.to) ? keep : gone).push(i);
   return { keep, gone };
 }

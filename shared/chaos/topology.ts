@@ -2,7 +2,16 @@
 // it drops traffic from; topologies are small functions that build grudges, and one function
 // turns any grudge into cuts. Nodes are whatever identifies an interface (the planner uses MACs).
 import type { MacAddress } from '../libvirt/values';
-import { ALL, type Cut, CutError, cutsFromFlows, type Flow, type Scope, validScope } from './cut';
+import {
+  ALL,
+  type Cut,
+  CutError,
+  cutsFromFlows,
+  type Endpoint,
+  type Flow,
+  type Scope,
+  validScope,
+} from './cut';
 
 /** For each node, the nodes whose traffic it drops. */
 export type Grudge<N extends string = string> = ReadonlyMap<N, ReadonlySet<N>>;
@@ -92,7 +101,7 @@ export function bridge<N extends string>(nodes: readonly N[]): Grudge<N> {
 }
 
 /** The cuts that enforce a grudge: a mutual grudge is a both-way cut, a lone one one-way. */
-export function grudgeToCuts(grudge: Grudge<MacAddress>, scope: Scope = ALL): Cut[] {
+export function grudgeToCuts(grudge: Grudge<Endpoint>, scope: Scope = ALL): Cut[] {
   const s = validScope(scope);
   const flows: Flow[] = [];
   for (const [node, dropped] of grudge)
@@ -109,10 +118,10 @@ export function partitionToCuts(
 }
 
 /** The grudge a set of cuts amounts to (for display and for checking). */
-export function cutsToGrudge(cuts: readonly Cut[]): Grudge<MacAddress> {
-  const grudge = new Map<MacAddress, Set<MacAddress>>();
-  const add = (dst: MacAddress, src: MacAddress) => {
-    const set = grudge.get(dst) ?? new Set<MacAddress>();
+export function cutsToGrudge(cuts: readonly Cut[]): Grudge<Endpoint> {
+  const grudge = new Map<Endpoint, Set<Endpoint>>();
+  const add = (dst: Endpoint, src: Endpoint) => {
+    const set = grudge.get(dst) ?? new Set<Endpoint>();
     set.add(src);
     grudge.set(dst, set);
   };

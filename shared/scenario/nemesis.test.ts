@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Guest, PlannedStep, ScenarioPlan } from '../api';
+import { type Guest, guestEndsOf, type PlannedStep, type ScenarioPlan } from '../api';
 import { labGuest, labInventory } from '../api/fixtures';
 import { compileScenario, planFromSource } from './compile';
 import { nemesisScenario, nemesisSteps } from './nemesis';
@@ -26,7 +26,7 @@ function touched(s: PlannedStep): string[] {
   const r = s.effect.request;
   const ids =
     'cuts' in r
-      ? r.cuts.flatMap((c) => [c.from.guestId, c.to.guestId])
+      ? r.cuts.flatMap((c) => guestEndsOf(c).map((e) => e.guestId))
       : 'groups' in r.partition
         ? r.partition.groups.flat()
         : r.partition.guestIds;

@@ -2,7 +2,7 @@
 // as the CLI's several -c), and the links between guests (two interfaces on a common segment,
 // which may span hosts) that cuts and nemeses work on. Guest names across hosts are resolved
 // here for the whole CLI too: `name@host` picks one where a name is taken on several hosts.
-import { type CutEnd, type Guest, type GuestId, parseGuestId, type SegmentId } from '../api';
+import { type Guest, type GuestEnd, type GuestId, parseGuestId, type SegmentId } from '../api';
 import { problemAt, ScenarioError } from './problems';
 
 /** Which segment an interface's segment is part of; across hosts, several ids are one segment. */
@@ -153,7 +153,7 @@ export function sharedInterfaces(
   segment?: string,
   pickWith = '--segment',
   segmentOf: SegmentOf = sameId,
-): [CutEnd, CutEnd] {
+): [GuestEnd, GuestEnd] {
   const pairs = a.interfaces.flatMap((x) =>
     b.interfaces
       .filter(

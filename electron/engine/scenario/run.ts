@@ -28,6 +28,7 @@ import type {
   ScenarioPlan,
   StepStatus,
 } from '../../../shared/api';
+import { guestEndsOf } from '../../../shared/api';
 import { timelineOf } from '../../../shared/scenario';
 import type { ReportOperation, ReportRecord } from '../../../shared/scenario/report';
 import { RunClock } from './clock';
@@ -131,7 +132,7 @@ function operationsOf(r: ApplyResult): ReportOperation[] {
 
 function guestsOf(effect: PlannedEffect & { kind: 'apply' }): GuestId[] {
   const r = effect.request;
-  if ('cuts' in r) return r.cuts.flatMap((c) => [c.from.guestId, c.to.guestId]);
+  if ('cuts' in r) return r.cuts.flatMap((c) => guestEndsOf(c).map((e) => e.guestId));
   return r.partition.topology === 'groups' ? r.partition.groups.flat() : r.partition.guestIds;
 }
 
@@ -435,8 +436,7 @@ export class ScenarioRun {
         const guests = new Set<string>(guestsOf(effect));
         for (const c of inv?.cuts ?? [])
           if (cutIds.has(c.id)) {
-            guests.add(c.from.guestId);
-            guests.add(c.to.guestId);
+            for (const e of guestEndsOf(c)) guests.add(e.guestId);
           }
         const expiresAt = t0 + durationSeconds * 1000;
         this.holdings.push({ kind: 'cuts', index, cutIds, guests, undoAtMs, expiresAt });
@@ -449,7 +449,7 @@ export class ScenarioRun {
         const touching = effect.guestIds && new Set<string>(effect.guestIds);
         const ids = inv.cuts
           .filter((c) => this.holds(c.id) && !this.before.has(c.id))
-          .filter((c) => !touching || touching.has(c.from.guestId) || touching.has(c.to.guestId))
+          .filter((c) => !touching || guestEndsOf(c).some((e) => touching.has(e.guestId)))
           .map((c) => c.id);
         if (ids.length === 0) {
           this.stepStatus[index] = 'done';

@@ -1,6 +1,7 @@
 // One host's traffic, sample after sample: port counters -> rates (kept a while for the rate
 // change), and for each cut what its rules dropped (or, without counters, the rate change).
 import type { CutTraffic, PortTraffic, TrafficSample } from '../../../shared/api';
+import { guestEndsOf } from '../../../shared/api';
 import {
   baselineBefore,
   type CounterReading,
@@ -85,7 +86,7 @@ export class HostSampler {
         });
     } else
       for (const c of cuts) {
-        const ends = [c.from.mac, c.to.mac];
+        const ends = guestEndsOf(c).map((e) => e.mac);
         const baselines = ends.map((m) =>
           c.createdAt === null ? null : baselineBefore(this.history.get(m) ?? [], c.createdAt),
         );

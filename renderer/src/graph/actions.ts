@@ -1,10 +1,15 @@
 import type {
   CutRequest,
   CutScope,
+  GuestCut,
   GuestId,
   PartitionRequest,
   Topology,
 } from '../../../shared/api';
+
+/** The knife cuts between guests only. */
+type KnifeCut = GuestCut<CutRequest>;
+
 import type { GraphModel, LinkModel, SpokeModel } from './model';
 
 // From what the user did on the canvas (marked links, selected guests) to contract requests.
@@ -23,10 +28,10 @@ export function cutsForMarks(
   marks: readonly LinkMark[],
   oneWay: boolean,
   scope: CutScope,
-): { cuts: CutRequest[]; refused: Refusal[] } {
+): { cuts: KnifeCut[]; refused: Refusal[] } {
   const links = new Map<string, LinkModel>(model.links.map((l) => [l.id, l]));
   const spokes = new Map<string, SpokeModel>(model.spokes.map((s) => [s.id, s]));
-  const cuts: CutRequest[] = [];
+  const cuts: KnifeCut[] = [];
   const refused: Refusal[] = [];
   const direction = oneWay ? 'one-way' : 'both';
   for (const mark of marks) {
@@ -63,7 +68,7 @@ export function cutsForMarks(
   return { cuts: dedupe(cuts), refused };
 }
 
-function dedupe(cuts: CutRequest[]): CutRequest[] {
+function dedupe(cuts: KnifeCut[]): KnifeCut[] {
   const seen = new Set<string>();
   return cuts.filter((cut) => {
     const ends = [cut.from.mac, cut.to.mac];

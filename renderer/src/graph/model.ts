@@ -1,20 +1,23 @@
-import type {
-  ActiveCut,
-  CutAuthor,
-  GuestEnd,
-  CutId,
-  CutScope,
-  CutState,
-  Guest,
-  GuestId,
-  GuestInterface,
-  HostId,
-  HostInventory,
-  HostSummary,
-  Interruption,
-  Segment,
-  SegmentGroup,
-  SegmentId,
+import {
+  type ActiveCut,
+  type CutAuthor,
+  type CutId,
+  type CutScope,
+  type CutState,
+  type Guest,
+  type GuestCut,
+  type GuestEnd,
+  type GuestId,
+  type GuestInterface,
+  guestEndsOf,
+  type HostId,
+  type HostInventory,
+  type HostSummary,
+  type Interruption,
+  isGuestCut,
+  type Segment,
+  type SegmentGroup,
+  type SegmentId,
 } from '../../../shared/api';
 import { type JoinEvidence, segmentJoin, sharedSegments } from '../../../shared/inventory/fabric';
 import { resolveGroups } from '../../../shared/inventory/segment-groups';
@@ -387,7 +390,7 @@ function addInventory(
   const segmentIds = new Set(inventory.segments.map((s) => s.id));
   const cutsByGuest = new Map<GuestId, number>();
   for (const cut of inventory.cuts) {
-    for (const id of [cut.from.guestId, cut.to.guestId])
+    for (const { guestId: id } of guestEndsOf(cut))
       cutsByGuest.set(id, (cutsByGuest.get(id) ?? 0) + 1);
   }
 
@@ -440,7 +443,7 @@ function addSpokes(
   // Cuts by guest once, not a scan of every cut per guest (thousands of guests on a segment).
   const byGuest = new Map<GuestId, ActiveCut[]>();
   for (const cut of cuts) {
-    for (const id of new Set([cut.from.guestId, cut.to.guestId]))
+    for (const id of new Set(guestEndsOf(cut).map((e) => e.guestId)))
       byGuest.set(id, [...(byGuest.get(id) ?? []), cut]);
   }
   for (const guest of members) {
@@ -469,8 +472,9 @@ function addLinks(
   members: Guest[],
   cuts: ActiveCut[],
 ) {
-  const byPair = new Map<string, ActiveCut[]>();
-  for (const cut of cuts) {
+  // Links are between guests: a cut to the outside shows on its guest's card only.
+  const byPair = new Map<string, GuestCut<ActiveCut>[]>();
+  for (const cut of cuts.filter(isGuestCut)) {
     const id = linkId(segmentId, cut.from.guestId, cut.to.guestId);
     byPair.set(id, [...(byPair.get(id) ?? []), cut]);
   }

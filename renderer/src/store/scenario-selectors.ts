@@ -1,4 +1,10 @@
-import type { HostId, PartitionRequest, PlannedStep, RunStatus } from '../../../shared/api';
+import {
+  type HostId,
+  isGuestCut,
+  type PartitionRequest,
+  type PlannedStep,
+  type RunStatus,
+} from '../../../shared/api';
 import type { GraphModel } from '../graph/model';
 import type { ChaosState } from './initial-state';
 import { partitionGrudge } from './partition-sides';
@@ -62,7 +68,7 @@ function stepHighlight(
     );
   const { effect } = step;
   if (effect.kind === 'apply' && 'cuts' in effect.request) {
-    for (const cut of effect.request.cuts)
+    for (const cut of effect.request.cuts.filter(isGuestCut))
       for (const l of between(cut.from.guestId, cut.to.guestId))
         if (l.a.mac === cut.from.mac || l.b.mac === cut.from.mac) linkIds.add(l.id);
   } else if (effect.kind === 'apply' && 'partition' in effect.request) {

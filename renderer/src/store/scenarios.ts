@@ -14,6 +14,7 @@ import type {
   ScenarioPlan,
   ScenarioSource,
 } from '../../../shared/api';
+import { guestEndsOf, isGuestCut } from '../../../shared/api';
 import {
   type RecordedAction,
   type RecordedCut,
@@ -202,7 +203,8 @@ export function recordedApply(
 ): UnstampedAction {
   const { name, segment } = guestNames(s);
   if ('cuts' in request) {
-    const cuts: RecordedCut[] = request.cuts.map((c) => ({
+    // The scenario file names guests: only cuts between guests are recorded.
+    const cuts: RecordedCut[] = request.cuts.filter(isGuestCut).map((c) => ({
       from: name(c.from.guestId),
       to: name(c.to.guestId),
       direction: c.direction,
@@ -234,7 +236,7 @@ export function recordedHeal(
   if (!('cutIds' in request)) return null;
   const ids = new Set<string>(request.cutIds);
   const cuts = Object.values(s.inventories).flatMap((i) => i.cuts.filter((c) => ids.has(c.id)));
-  const guests = [...new Set(cuts.flatMap((c) => [c.from.guestId, c.to.guestId]))].map(name);
+  const guests = [...new Set(cuts.flatMap((c) => guestEndsOf(c).map((e) => e.guestId)))].map(name);
   return guests.length ? { kind: 'heal', guests } : null;
 }
 
