@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { CutId, GuestId, HostId, MacAddress, Timestamp } from './values';
+import { GuestEnd } from './model';
+import { CutId, HostId, Timestamp } from './values';
 
 // Live traffic, pushed about once a second per connected host while a client watches
 // (traffic.watch): each running port's rates from libvirt, and for each cut what it dropped.
 
 const Rate = z.number().nonnegative();
+const Count = z.number().int().nonnegative();
 
+/** A running port: its guest interface (guest id and MAC, as a cut names it) and its tap. */
 export const PortTraffic = z.object({
   portdev: z.string(),
-  mac: MacAddress,
-  guestId: GuestId,
+  ...GuestEnd.shape,
   /** From the guest's side, as libvirt reports a tap: rx is what the guest received. */
   rxBytesPerSec: Rate,
   rxPacketsPerSec: Rate,
@@ -23,8 +25,8 @@ export const CutTraffic = z.discriminatedUnion('source', [
   z.object({
     source: z.literal('rule-counters'),
     cutId: CutId,
-    packets: z.number().int().nonnegative(),
-    bytes: z.number().int().nonnegative(),
+    packets: Count,
+    bytes: Count,
   }),
   /** The counters could not be read: its guests' ports' packet rate before the cut and now. */
   z.object({
