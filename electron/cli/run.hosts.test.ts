@@ -190,4 +190,33 @@ steps:
     );
     await expectAsBefore('after heal --run');
   });
+
+  it("without -c, a file's hosts are all connected: its plan names guests of both", async () => {
+    const file = await scenario(
+      'hosts.yaml',
+      `name: the file's hosts
+hosts: [${lab.hosts.map((h) => `"${h.sshUri}"`).join(', ')}]
+steps:
+  - cut: { from: lab-node2, to: h2-node3 }
+    duration: 5s
+`,
+    );
+    const env = { ...process.env };
+    delete env.KVM_CHAOS_CONNECT;
+    const r = await startKvmChaos(['--json', 'run', file, '--plan'], { connect: [], env }).exited;
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(r.stdout) as {
+      hostIds?: string[];
+      steps: {
+        description: string;
+        effect: { request: { cuts: { from: { guestId: string }; to: { guestId: string } }[] } };
+      }[];
+    };
+    expect(plan.hostIds).toHaveLength(2);
+    expect(plan.steps.map((s) => s.description)).toEqual(['cut lab-node2 <-> h2-node3']);
+    const [cut] = plan.steps[0]?.effect.request.cuts ?? [];
+    expect(cut?.from.guestId).toContain(`:${plan.hostIds?.[0]}:`);
+    expect(cut?.to.guestId).toContain(`:${plan.hostIds?.[1]}:`);
+    await expectAsBefore('after --plan');
+  });
 });

@@ -13,7 +13,7 @@ import {
   type ScenarioSource,
   unwrap,
 } from '../../shared/api';
-import { planText, scenarioHosts } from '../../shared/scenario';
+import { planText, scenarioHostList } from '../../shared/scenario';
 import { durationMs } from '../../shared/scenario/duration';
 import { DURATION_PATTERN } from '../../shared/scenario/model';
 import { junitXml, type ReportRecord, reportLine } from '../../shared/scenario/report';
@@ -178,11 +178,15 @@ async function runCommand(deps: RunCommandDeps, file: string | undefined, o: Run
     throw new UsageError(
       `--run-id '${o.runId}': ${RunId.safeParse(o.runId).error?.issues[0]?.message}`,
     );
-  const fileHost =
-    source.kind === 'file' && deps.connectIsDefault() ? scenarioHosts(source.text) : undefined;
-  const globals = { ...g, ...(fileHost ? { connect: fileHost } : {}), quietOperations: true };
-  // `connect` then names the file's host, which replaces the -c list (see connect in main.ts).
-  const targets = fileHost ? [fileHost] : (globals.targets ?? [globals.connect]);
+  // Without -c, the file's hosts (all of them: their guests together), else the local socket.
+  const fileHosts =
+    source.kind === 'file' && deps.connectIsDefault() ? scenarioHostList(source.text) : [];
+  const globals = {
+    ...g,
+    ...(fileHosts.length > 0 ? { connect: fileHosts[0] as string, targets: fileHosts } : {}),
+    quietOperations: true,
+  };
+  const targets = globals.targets ?? [globals.connect];
   const deadline = new Deadline(
     globals.timeout ?? DEFAULT_TIMEOUT_SECONDS.change,
     targets.map(checkedTarget).join(', '),

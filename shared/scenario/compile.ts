@@ -419,13 +419,18 @@ export function planFromSource(
   }
 }
 
-/** The host a file names (its hosts[0]), for the CLI's default connection; never throws. */
-export function scenarioHosts(text: string): string | undefined {
+/** The hosts a file names, for the CLI's default connections (none: []); never throws. */
+export function scenarioHostList(text: string): string[] {
   try {
     const value = parseDocument(text).toJS() as { hosts?: unknown } | null;
-    const first = Array.isArray(value?.hosts) ? value.hosts[0] : undefined;
-    return typeof first === 'string' && first.length > 0 ? first : undefined;
+    const hosts: unknown[] = Array.isArray(value?.hosts) ? value.hosts : [];
+    return hosts.filter((h): h is string => typeof h === 'string' && h.length > 0);
   } catch {
-    return undefined;
+    return [];
   }
+}
+
+/** The first host a file names (its hosts[0]); never throws. */
+export function scenarioHosts(text: string): string | undefined {
+  return scenarioHostList(text)[0];
 }

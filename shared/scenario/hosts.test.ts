@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Guest, guestId, HostId, type HostInventory, type SegmentId, segmentId } from '../api';
 import { labGuest, labInventory, labMac, labSegment, labUuid } from '../api/fixtures';
-import { compileScenario, planFromSource } from './compile';
+import { compileScenario, planFromSource, scenarioHostList } from './compile';
 import { planGuests } from './hosts';
 import { ScenarioError } from './problems';
 import {
@@ -220,5 +220,16 @@ describe('a plan over two hosts', () => {
         expect.arrayContaining(['db1@root@kvm1:22', 'db1@root@kvm2:22']),
       );
     }
+  });
+});
+
+describe("a file's hosts", () => {
+  it('every host it names, for the CLI to connect when no -c is given', () => {
+    expect(scenarioHostList('name: x\nhosts: [ssh://root@kvm1, kvm2]\nsteps: []\n')).toEqual([
+      'ssh://root@kvm1',
+      'kvm2',
+    ]);
+    expect(scenarioHostList('name: x\n')).toEqual([]);
+    expect(scenarioHostList(': [')).toEqual([]);
   });
 });

@@ -204,9 +204,11 @@ export const Scenario = z.strictObject({
   hosts: z
     .array(z.string().min(1).max(500))
     .min(1)
-    .max(1)
+    .max(16)
     .optional()
-    .describe("The libvirt host it runs on, as kvm-chaos -c takes it; the CLI's -c overrides it"),
+    .describe(
+      "The libvirt hosts it runs on, as kvm-chaos -c takes them (several: their guests together); the CLI's -c overrides them",
+    ),
   seed: z
     .number()
     .int()
