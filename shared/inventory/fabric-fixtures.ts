@@ -25,7 +25,7 @@ export const fabricGuest = (host: string, name: string, mac: string, segment: st
   name,
   state: 'running',
   labels: {},
-  interfaces: [{ mac, segmentId: `segment:${host}:network:${segment}` }],
+  interfaces: [{ mac, segmentId: `segment:${host}:network:${segment}`, uncuttable: null }],
 });
 
 export const fabricInventory = (host: string, segments: object[], guests: object[] = []) =>
