@@ -185,6 +185,18 @@ describe('a plan over two hosts', () => {
     expect(heal?.guests).toEqual(['db1@root@kvm1:22', 'db1@root@kvm2:22', 'db2', 'db3']);
   });
 
+  it('joins segments no lease joins when the user grouped them, and only then', () => {
+    const file = {
+      kind: 'file' as const,
+      text: 'name: x\nsteps:\n  - cut: { from: db2, to: db3 }\n',
+    };
+    expect(() => planFromSource(file, inventories(false), 1)).toThrow(
+      'db2 and db3 share no segment: nothing to cut',
+    );
+    const plan = planFromSource(file, inventories(false), 1, [[seg1, seg2]]);
+    expect(plan.steps[0]?.description).toBe('cut db2 <-> db3');
+  });
+
   it('a clashing bare name is refused with the step it is in, before anything runs', () => {
     try {
       planFromSource(
