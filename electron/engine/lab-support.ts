@@ -2,6 +2,7 @@
 // lab's libvirtd through its real sshd, and the host's bindings read with virsh (an independent
 // witness: not our RPC client) for byte-for-byte comparisons.
 
+import { type ChildProcess, spawn } from 'node:child_process';
 import { type LabState, readLabState, virsh } from '../../lab/lab-client';
 import {
   type CutEnd,
@@ -11,6 +12,7 @@ import {
   type HostInventory,
   unwrap,
 } from '../../shared/api';
+import { waitUntil } from '../libvirt/lab-support';
 import { createEngine } from './engine';
 import { memoryProfiles } from './profiles';
 import type { Engine } from './types';
@@ -98,4 +100,66 @@ export async function ourFilters(): Promise<string[]> {
     .map((l) => l.trim().split(/\s+/)[1])
     .filter((n): n is string => !!n && n.startsWith('kvm-chaos-'))
     .sort();
+}
+
+/** One frame tcpdump saw: when (epoch ms), and its Ethernet addresses. */
+export interface Frame {
+  t: number;
+  src: string;
+  dst: string;
+}
+
+/**
+ * tcpdump on one tap (run in the lab's namespace), one line per frame: `<epoch> <src> > <dst>, ...`
+ * (-tt -e). Direction as the host sees the tap: in = frames from the guest, out = frames to it
+ * (frames our rules drop on the way to the guest never reach it).
+ */
+export interface Capture {
+  stop(): Promise<Frame[]>;
+}
+
+export async function capture(
+  iface: string,
+  filter: string,
+  direction: 'in' | 'out',
+): Promise<Capture> {
+  const child: ChildProcess = spawn(
+    'tcpdump',
+    [
+      '-i',
+      iface,
+      '-Q',
+      direction,
+      '-nn',
+      '-e',
+      '-tt',
+      '-l',
+      '--immediate-mode',
+      ...(filter ? [filter] : []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const frames: Frame[] = [];
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => {
+    out += b.toString();
+    const lines = out.split('\n');
+    out = lines.pop() ?? '';
+    for (const l of lines) {
+      const m = /^(\d+\.\d+) (\S+) > (\S+),/.exec(l);
+      if (m) frames.push({ t: Number(m[1]) * 1000, src: m[2] as string, dst: m[3] as string });
+    }
+  });
+  let err = '';
+  child.stderr?.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  await waitUntil(`tcpdump listening on ${iface}`, () => err.includes('listening on'), 10_000);
+  return {
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('close', () => resolve(frames));
+        if (child.pid) process.kill(child.pid, 'SIGINT');
+      }),
+  };
 }

@@ -5,70 +5,21 @@
 //  - a cut link's drop count is the ebtables counters of its rules (between two readings the
 //    test takes around it), and the growth of those counters is what tcpdump saw the guests send
 //    that the rules match.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactlyCut, fullyConnected, holds, runInNs, waitForMatrix } from '../../../lab/lab-client';
 import { type ChaosEvent, type TrafficSample, unwrap } from '../../../shared/api';
-import { waitUntil } from '../../libvirt/lab-support';
-import { cutBetween, type LabEngine, labEngine, ourFilters } from '../lab-support';
+import {
+  capture,
+  cutBetween,
+  type Frame,
+  type LabEngine,
+  labEngine,
+  ourFilters,
+} from '../lab-support';
 
 let lab: LabEngine;
 const samples: TrafficSample[] = [];
 let stopListening: () => void = () => {};
-
-/** One frame tcpdump saw: when (epoch ms), and its Ethernet addresses. */
-interface Frame {
-  t: number;
-  src: string;
-  dst: string;
-}
-
-/** tcpdump on one tap, one line per frame: `<epoch> <src> > <dst>, ...` (-tt -e). */
-interface Capture {
-  stop(): Promise<Frame[]>;
-}
-
-async function capture(iface: string, filter: string, direction: 'in' | 'out'): Promise<Capture> {
-  const child: ChildProcess = spawn(
-    'tcpdump',
-    [
-      '-i',
-      iface,
-      '-Q',
-      direction,
-      '-nn',
-      '-e',
-      '-tt',
-      '-l',
-      '--immediate-mode',
-      ...(filter ? [filter] : []),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const frames: Frame[] = [];
-  let out = '';
-  child.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-    const lines = out.split('\n');
-    out = lines.pop() ?? '';
-    for (const l of lines) {
-      const m = /^(\d+\.\d+) (\S+) > (\S+),/.exec(l);
-      if (m) frames.push({ t: Number(m[1]) * 1000, src: m[2] as string, dst: m[3] as string });
-    }
-  });
-  let err = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  await waitUntil(`tcpdump listening on ${iface}`, () => err.includes('listening on'), 10_000);
-  return {
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('close', () => resolve(frames));
-        if (child.pid) process.kill(child.pid, 'SIGINT');
-      }),
-  };
-}
 
 /** The test's own reading: packets counted by the DROP rules in a port's root chains. */
 async function ebtablesDrops(
