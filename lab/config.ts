@@ -206,4 +206,6 @@ export const DEBIAN_PACKAGES = [
   'netcat-openbsd',
   // The traffic lab test counts frames on the guests' taps with it (an independent witness).
   'tcpdump',
+  // The outside-cut lab test pings guests from their gateway address, as a user would.
+  'iputils-ping',
 ] as const;

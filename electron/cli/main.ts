@@ -15,11 +15,13 @@ import {
   type HostAuth,
   type HostInventory,
   type HostSummary,
+  type OutsideEnd,
   type PartitionRequest,
   parseGuestId,
   type Result,
   unwrap,
 } from '../../shared/api';
+import { GATEWAY_WORD, outsideEndFor } from '../../shared/inventory/gateway';
 import {
   guestsNamed,
   nameClash,
@@ -239,6 +241,25 @@ function sharedInterfaces(
       throw new UsageError(e.problems.map((p) => p.message).join('; '));
     throw e;
   }
+}
+
+/** A guest's first interface and the outside target, in the order the cut drops traffic. */
+function outsideEnds(
+  inv: HostInventory,
+  guest: Guest,
+  target: string,
+  inbound: boolean,
+): [CutRequest['from'], CutRequest['to']] {
+  const nic = guest.interfaces[0];
+  if (!nic) throw new UsageError(`${guest.name} has no interface to cut`);
+  let outside: OutsideEnd;
+  try {
+    outside = outsideEndFor(inv, guest, target);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const own = { guestId: guest.id, mac: nic.mac };
+  return inbound ? [outside, own] : [own, outside];
 }
 
 function scopeOf(o: { scope: string; port?: number }): CutScope {
@@ -488,15 +509,24 @@ export function program(): Command {
   cutOptions(
     p
       .command('cut')
-      .description('cut the link between two guests (both ways unless --one-way)')
+      .description(
+        'cut the link between two guests, or a guest from addresses outside the guests (both ways unless --one-way)',
+      )
       .argument('<a>', 'guest name')
-      .argument('<b>', 'guest name')
-      .option('--one-way', 'drop only traffic from <a> to <b>')
+      .argument('[b]', 'guest name (leave out with --outside)')
+      .option('--one-way', 'drop only traffic from <a> to <b> (or to the outside)')
+      .option(
+        '--outside <target>',
+        `cut <a> from addresses outside the guests: an IPv4 address, a network a.b.c.d/n, a DNS name (resolved once, here) or '${GATEWAY_WORD}' (its libvirt network's address); IPv4 traffic only`,
+      )
+      .option('--inbound', 'with --one-way --outside: drop only traffic from the outside to <a>')
       .option('--segment <name>', 'the network or bridge, when the guests share several'),
   ).action(
-    withChange(async (s, o, a: string, b: string, c: Record<string, never>) => {
+    withChange(async (s, o, a: string, b: string | undefined, c: Record<string, never>) => {
       const opts = c as unknown as {
         oneWay?: boolean;
+        outside?: string;
+        inbound?: boolean;
         segment?: string;
         scope: string;
         port?: number;
@@ -506,7 +536,14 @@ export function program(): Command {
         allowUnfilteredWindow?: boolean;
       };
       const inv = await s.inventory();
-      const [from, to] = sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment);
+      if ((b === undefined) === (opts.outside === undefined))
+        throw new UsageError('give the other guest <b>, or --outside TARGET, not both');
+      if (opts.inbound && !(opts.oneWay && opts.outside))
+        throw new UsageError('--inbound goes with --one-way --outside');
+      const [from, to] =
+        b !== undefined
+          ? sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment)
+          : outsideEnds(inv, findGuest(inv, a), opts.outside as string, opts.inbound ?? false);
       const request: ApplyRequest = checkedParams('chaos.apply', {
         cuts: [{ from, to, direction: opts.oneWay ? 'one-way' : 'both', scope: scopeOf(opts) }],
         ...(opts.duration ? { durationSeconds: opts.duration } : {}),

@@ -137,6 +137,11 @@ export const Segment = z.object({
   bridge: z.string().nullable(),
   /** Address ranges of a libvirt network (<ip address prefix>), as CIDR. */
   cidrs: z.array(Cidr),
+  /**
+   * The network's own IPv4 addresses (<ip address>): the host's address on the bridge, which is
+   * its guests' gateway and where libvirt's dnsmasq answers DHCP and DNS. Absent: none known.
+   */
+  gateways: z.array(Ipv4).optional(),
   active: z.boolean(),
   /**
    * MACs holding a DHCP lease from this network: the evidence that another host's guests share

@@ -31,6 +31,7 @@ import {
   filterRefs,
   filterRules,
   ipAddress,
+  ipv4,
   macAddress,
   type Network,
   type NwFilter,
@@ -107,6 +108,7 @@ function segmentsOf(
     ].sort();
     const bridge = network.bridge?.name ?? null;
     if (bridge) byBridge.set(bridge, id);
+    const gateways = network.ips.flatMap((ip) => (ip.family === 'ipv4' ? [ipv4(ip.address)] : []));
     segments.push({
       id,
       hostId,
@@ -114,6 +116,7 @@ function segmentsOf(
       name: network.name,
       bridge,
       cidrs: network.ips.flatMap((ip) => (ip.cidr ? [ip.cidr] : [])),
+      ...(gateways.length ? { gateways } : {}),
       active,
       ...(leasedMacs.length ? { leasedMacs } : {}),
     });
