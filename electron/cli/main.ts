@@ -21,11 +21,14 @@ import {
   type Result,
   unwrap,
 } from '../../shared/api';
+import { segmentJoin, sharedSegments } from '../../shared/inventory/fabric';
 import { GATEWAY_WORD, outsideEndFor } from '../../shared/inventory/gateway';
+import { resolveGroups } from '../../shared/inventory/segment-groups';
 import {
   guestsNamed,
   nameClash,
   ScenarioError,
+  type SegmentOf,
   sharedInterfaces as sharedSegmentInterfaces,
 } from '../../shared/scenario';
 import { createEngine } from '../engine';
@@ -228,14 +231,27 @@ function findGuest(inv: HostInventory, name: string): Guest {
   return found[0] as Guest;
 }
 
+/**
+ * Which segments of the -c hosts are one L2 segment: joined on a lease or the saved groups, the
+ * join chaos.apply and partition plan with (shared/inventory/fabric.ts).
+ */
+async function hostsSegmentJoin(s: Session): Promise<SegmentOf> {
+  const inventories = await Promise.all(
+    s.hosts.map(async (h) => unwrap(await s.api['inventory.get']({ hostId: h.id }))),
+  );
+  const groups = unwrap(await s.api['segments.list']({}));
+  return segmentJoin(sharedSegments(inventories, resolveGroups(groups, inventories)));
+}
+
 /** The interfaces of two guests that share a segment (shared/scenario's rule), as a usage error. */
 function sharedInterfaces(
   a: Guest,
   b: Guest,
-  segment?: string,
+  segment: string | undefined,
+  segmentOf: SegmentOf,
 ): [CutRequest['from'], CutRequest['to']] {
   try {
-    return sharedSegmentInterfaces(a, b, segment);
+    return sharedSegmentInterfaces(a, b, segment, '--segment', segmentOf);
   } catch (e) {
     if (e instanceof ScenarioError)
       throw new UsageError(e.problems.map((p) => p.message).join('; '));
@@ -542,7 +558,12 @@ export function program(): Command {
         throw new UsageError('--inbound goes with --one-way --outside');
       const [from, to] =
         b !== undefined
-          ? sharedInterfaces(findGuest(inv, a), findGuest(inv, b), opts.segment)
+          ? sharedInterfaces(
+              findGuest(inv, a),
+              findGuest(inv, b),
+              opts.segment,
+              s.hosts.length > 1 ? await hostsSegmentJoin(s) : (id) => id,
+            )
           : outsideEnds(inv, findGuest(inv, a), opts.outside as string, opts.inbound ?? false);
       const request: ApplyRequest = checkedParams('chaos.apply', {
         cuts: [{ from, to, direction: opts.oneWay ? 'one-way' : 'both', scope: scopeOf(opts) }],
