@@ -39,3 +39,44 @@ describe('membersOnSegment across hosts', () => {
     expect(m.segment).toBe('lab + vlan10');
   });
 });
+
+describe('membersOnSegment with the ends a cut request names', () => {
+  // b1 has a second NIC on the segment with no port (not cuttable, so not among the members): a
+  // cut that names it still needs its host, where the planner refuses it in words.
+  const first = h2.guests[0] as (typeof h2.guests)[number];
+  const twoNics = {
+    ...h2,
+    guests: [
+      {
+        ...first,
+        interfaces: [
+          ...first.interfaces,
+          {
+            ...first.interfaces[0],
+            mac: '52:54:00:00:02:02',
+            uncuttable: { reason: 'no-port', explanation: 'no tap device' },
+          },
+        ],
+      },
+    ],
+  } as typeof h2;
+  const groups = [[h1.segments[0]?.id, h2.segments[0]?.id] as never];
+
+  it("places a named end that is not among the members on its guest's host", () => {
+    const ends = [
+      { guestId: ids[0] as GuestId, mac: '52:54:00:00:01:01' },
+      { guestId: ids[1] as GuestId, mac: '52:54:00:00:02:02' },
+    ];
+    const m = membersOnSegment([h1, twoNics], ids, groups, ends as never);
+    expect(m.macs).toEqual(['52:54:00:00:01:01', '52:54:00:00:02:01']);
+    expect(m.all).not.toContain('52:54:00:00:02:02');
+    expect(m.hostOf.get('52:54:00:00:02:02' as never)).toBe('h2');
+    expect(m.hostOf.get('52:54:00:00:01:01' as never)).toBe('h1');
+  });
+
+  it('writes a named end in the form the planner keys by (two hex digits, lower case)', () => {
+    const ends = [{ guestId: ids[1] as GuestId, mac: '52:54:0:0:2:2' }];
+    const m = membersOnSegment([h1, twoNics], ids, groups, ends as never);
+    expect(m.hostOf.get('52:54:00:00:02:02' as never)).toBe('h2');
+  });
+});

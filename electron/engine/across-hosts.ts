@@ -1,7 +1,14 @@
 // Guests on one L2 segment, wherever they run: the members of a cut or partition found across
 // every connected host, through the segments that span hosts (shared/inventory/fabric.ts). The
 // planner then needs only MACs; which host holds each cut is shared/chaos/placement.ts's choice.
-import type { GuestId, HostId, HostInventory, PartitionRequest, SegmentId } from '../../shared/api';
+import type {
+  GuestEnd,
+  GuestId,
+  HostId,
+  HostInventory,
+  PartitionRequest,
+  SegmentId,
+} from '../../shared/api';
 import { parseGuestId } from '../../shared/api';
 import type { Cut } from '../../shared/chaos/cut';
 import {
@@ -13,7 +20,7 @@ import {
   majorityMinority,
 } from '../../shared/chaos/topology';
 import { segmentJoin, sharedSegments } from '../../shared/inventory/fabric';
-import type { MacAddress } from '../../shared/libvirt';
+import { type MacAddress, macAddress } from '../../shared/libvirt';
 import { engineError } from './errors';
 
 export interface Members {
@@ -26,11 +33,17 @@ export interface Members {
   readonly segment: string;
 }
 
-/** The guests' MACs on the one segment they all share (a segment may span hosts). */
+/**
+ * The guests' MACs on the one segment they all share (a segment may span hosts). `ends`: the
+ * interfaces a cut request names, which hostOf places on their guests' hosts even when they are
+ * not the member's first interface on the segment (a second NIC) or not cuttable (the planner
+ * says why, on the host that would hold the cut).
+ */
 export function membersOnSegment(
   inventories: readonly HostInventory[],
   ids: readonly GuestId[],
   userGroups: readonly (readonly SegmentId[])[] = [],
+  ends: readonly GuestEnd[] = [],
 ): Members {
   const byHost = new Map(inventories.map((inv) => [inv.hostId, inv]));
   const guests = ids.map((id) => {
@@ -78,6 +91,7 @@ export function membersOnSegment(
     hostOf.set(nic?.mac as MacAddress, g.hostId);
     return nic?.mac as MacAddress;
   });
+  for (const e of ends) hostOf.set(macAddress(e.mac), parseGuestId(e.guestId).hostId);
   const name = shared.find((s) => s.id === segment)?.name ?? segment;
   return { macs, all, hostOf, segment: name };
 }

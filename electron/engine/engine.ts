@@ -46,7 +46,7 @@ import {
 import { type Author, intentsFor, isExpired, type StoredIntent } from '../../shared/chaos/intent';
 import { type PlacedCut, placeAcrossHosts } from '../../shared/chaos/placement';
 import { PlanError } from '../../shared/chaos/planner';
-import { type MacAddress, macAddress } from '../../shared/libvirt';
+import type { MacAddress } from '../../shared/libvirt';
 import { DEFAULT_SOCKET } from '../libvirt/uri';
 import { membersOnSegment, partitionCuts } from './across-hosts';
 import { ActivityLog } from './activity';
@@ -374,11 +374,12 @@ export class ChaosEngine implements Engine {
       let wanted: Cut[];
       let placed: Map<HostId, PlacedCut[]>;
       try {
-        const members = membersOnSegment(this.inventories(), ids, this.segmentGroups.resolved());
-        if ('cuts' in req)
-          for (const c of req.cuts)
-            for (const e of guestEndsOf(c))
-              members.hostOf.set(macAddress(e.mac), parseGuestId(e.guestId).hostId);
+        const members = membersOnSegment(
+          this.inventories(),
+          ids,
+          this.segmentGroups.resolved(),
+          'cuts' in req ? req.cuts.flatMap(guestEndsOf) : [],
+        );
         wanted = normaliseCuts(
           'cuts' in req ? req.cuts.map(toPlannerCut) : partitionCuts(req.partition, members),
         );
