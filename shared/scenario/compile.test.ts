@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LAB_HOST, labGuest, labInventory, labMac } from '../api/fixtures';
+import { Ipv4 } from '../api';
+import { LAB_HOST, labGuest, labInventory, labMac, labSegment } from '../api/fixtures';
 import { compileScenario, planFromSource, scenarioHosts } from './compile';
 import type { Scenario } from './model';
 import { ScenarioError } from './problems';
@@ -269,5 +270,67 @@ describe('planFromSource', () => {
     expect(scenarioHosts(text)).toBe('ssh://root@kvm1');
     expect(scenarioHosts('name: x\n')).toBeUndefined();
     expect(scenarioHosts(': [')).toBeUndefined();
+  });
+});
+
+describe('cuts to addresses outside the guests', () => {
+  const withGateway = labInventory(3, {
+    segments: [{ ...labSegment, gateways: [Ipv4.parse('192.168.77.1')] }],
+  });
+  const plan = (cut: Scenario['steps'][number]) =>
+    compileScenario({ name: 'outside', steps: [cut] }, withGateway, 1).steps[0];
+
+  it("cuts each guest of one side from the other side's addresses, the gateway by its name", () => {
+    const step = plan({ cut: { from: ['lab-node1', 'lab-node2'], to: { outside: 'gateway' } } });
+    expect(step?.description).toBe('cut lab-node1 lab-node2 <-> gateway (192.168.77.1)');
+    expect(step?.effect).toEqual({
+      kind: 'apply',
+      request: {
+        cuts: [1, 2].map((n) => ({
+          from: end(n),
+          to: { address: '192.168.77.1', name: 'gateway' },
+          direction: 'both',
+          scope: { kind: 'all' },
+        })),
+      },
+    });
+  });
+
+  it('keeps the order of a one-way cut: from the outside to the guest', () => {
+    const step = plan({
+      cut: { from: { outside: '10.0.0.0/8' }, to: 'lab-node3', direction: 'one-way', scope: 'udp' },
+    });
+    expect(step?.description).toBe('cut 10.0.0.0/8 -> lab-node3 (one way, udp)');
+    expect(step?.effect).toEqual({
+      kind: 'apply',
+      request: {
+        cuts: [
+          {
+            from: { address: '10.0.0.0/8' },
+            to: end(3),
+            direction: 'one-way',
+            scope: { kind: 'udp' },
+          },
+        ],
+      },
+    });
+  });
+
+  it('refuses two outside sides, and a gateway nobody knows, at the field', () => {
+    const problems = (cut: Scenario['steps'][number], inv = withGateway) => {
+      try {
+        compileScenario({ name: 'bad', steps: [cut] }, inv, 1);
+      } catch (e) {
+        if (e instanceof ScenarioError) return e.problems.map((p) => `${p.path}: ${p.message}`);
+        throw e;
+      }
+      return [];
+    };
+    expect(
+      problems({ cut: { from: { outside: '10.0.0.1' }, to: { outside: 'gateway' } } }),
+    ).toEqual(['steps[0].cut: from and to are both outside the guests: one side must be guests']);
+    expect(problems({ cut: { from: 'lab-node1', to: { outside: 'gateway' } } }, inventory)).toEqual(
+      [expect.stringMatching(/^steps\[0\]\.cut\.to: lab-node1 is on no libvirt network/)],
+    );
   });
 });

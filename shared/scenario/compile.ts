@@ -4,19 +4,22 @@
 // is found here, before anything runs. Several hosts' guests are selected together (hosts.ts).
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type {
-  CutRequest,
-  CutScope,
-  FilterParameter,
-  Guest,
-  HostId,
-  HostInventory,
-  PartitionRequest,
-  PlannedStep,
-  ScenarioPlan,
-  ScenarioSource,
-  SegmentId,
+import {
+  type CutRequest,
+  type CutScope,
+  type FilterParameter,
+  type Guest,
+  type HostId,
+  type HostInventory,
+  type OutsideEnd,
+  outsideText,
+  type PartitionRequest,
+  type PlannedStep,
+  type ScenarioPlan,
+  type ScenarioSource,
+  type SegmentId,
 } from '../api';
+import { outsideEndFor } from '../inventory/gateway';
 import { durationMs, formatDuration } from './duration';
 import { type PlanGuests, planGuests } from './hosts';
 import type { CutStep, PartitionStep, ProtectStep, Scenario, Step } from './model';
@@ -80,10 +83,88 @@ function scopeOf(cut: z.infer<typeof CutStep>['cut']): CutScope {
   return { kind };
 }
 
+type CutSpec = z.infer<typeof CutStep>['cut'];
+
+/** The outside target a side of a cut names, or null when it names guests. */
+function outsideOf(side: CutSpec['from']): string | null {
+  return typeof side === 'object' && !Array.isArray(side) ? side.outside : null;
+}
+
+/** Each guest of one side cut from the addresses outside them that the other side names. */
+function planOutsideCut(
+  c: Compiler,
+  cut: CutSpec,
+  path: string,
+  target: string,
+  outsideIs: 'from' | 'to',
+): Planned {
+  const guestSide = outsideIs === 'from' ? 'to' : 'from';
+  const guests = selectGuests(asList(cut[guestSide] as string | string[]), c.hosts, {
+    running: true,
+    path: `${path}.cut.${guestSide}`,
+  });
+  const direction = cut.direction ?? 'both';
+  const scope = scopeOf(cut);
+  const words = new Set<string>();
+  const cuts: CutRequest[] = guests.map((g) => {
+    const inventory = c.hosts.inventories.find((i) => i.hostId === g.hostId) as HostInventory;
+    // The segment by its network or bridge name, as for cuts between guests.
+    const named = inventory.segments.filter(
+      (s) => cut.segment === undefined || s.name === cut.segment || s.bridge === cut.segment,
+    );
+    const nic = g.interfaces.find((i) => named.some((s) => s.id === i.segmentId));
+    if (!nic)
+      throw new ScenarioError([
+        problemAt(`${path}.cut.${guestSide}`, `${c.hosts.nameOf(g)} has no interface to cut`),
+      ]);
+    let outside: OutsideEnd;
+    try {
+      outside = outsideEndFor(inventory, g, target);
+    } catch (e) {
+      throw new ScenarioError([problemAt(`${path}.cut.${outsideIs}`, (e as Error).message)]);
+    }
+    words.add(outsideText(outside));
+    const own = { guestId: g.id, mac: nic.mac };
+    return outsideIs === 'from'
+      ? { from: outside, to: own, direction, scope }
+      : { from: own, to: outside, direction, scope };
+  });
+  const arrow = direction === 'one-way' ? '->' : '<->';
+  const there = [...words].join(' ');
+  const here = names(c, guests);
+  return {
+    kind: 'cut',
+    description: `cut ${outsideIs === 'from' ? `${there} ${arrow} ${here}` : `${here} ${arrow} ${there}`}${cutHow(direction, scope)}`,
+    guests: [...new Set(guests.map(c.hosts.nameOf))].sort(),
+    effect: { kind: 'apply', request: { cuts } },
+  };
+}
+
+/** " (one way, udp port 53)", or nothing for a both-way cut of all traffic. */
+function cutHow(direction: 'both' | 'one-way', scope: CutScope): string {
+  const how = [
+    direction === 'one-way' ? 'one way' : '',
+    scope.kind === 'all'
+      ? ''
+      : `${scope.kind}${'port' in scope && scope.port ? ` port ${scope.port}` : ''}`,
+  ].filter(Boolean);
+  return how.length ? ` (${how.join(', ')})` : '';
+}
+
 function planCut(c: Compiler, step: z.infer<typeof CutStep>, path: string): Planned {
   const cut = step.cut;
+  const [outFrom, outTo] = [outsideOf(cut.from), outsideOf(cut.to)];
+  if (outFrom !== null && outTo !== null)
+    throw new ScenarioError([
+      problemAt(`${path}.cut`, 'from and to are both outside the guests: one side must be guests'),
+    ]);
+  if (outFrom !== null) return planOutsideCut(c, cut, path, outFrom, 'from');
+  if (outTo !== null) return planOutsideCut(c, cut, path, outTo, 'to');
   const select = (field: 'from' | 'to') =>
-    selectGuests(asList(cut[field]), c.hosts, { running: true, path: `${path}.cut.${field}` });
+    selectGuests(asList(cut[field] as string | string[]), c.hosts, {
+      running: true,
+      path: `${path}.cut.${field}`,
+    });
   const from = select('from');
   const to = select('to');
   const direction = cut.direction ?? 'both';
@@ -104,16 +185,10 @@ function planCut(c: Compiler, step: z.infer<typeof CutStep>, path: string): Plan
     throw new ScenarioError([
       problemAt(`${path}.cut`, `from and to are the same guest: nothing to cut`),
     ]);
-  const how = [
-    direction === 'one-way' ? 'one way' : '',
-    scope.kind === 'all'
-      ? ''
-      : `${scope.kind}${'port' in scope && scope.port ? ` port ${scope.port}` : ''}`,
-  ].filter(Boolean);
   const arrow = direction === 'one-way' ? '->' : '<->';
   return {
     kind: 'cut',
-    description: `cut ${names(c, from)} ${arrow} ${names(c, to)}${how.length ? ` (${how.join(', ')})` : ''}`,
+    description: `cut ${names(c, from)} ${arrow} ${names(c, to)}${cutHow(direction, scope)}`,
     guests: [...new Set([...from, ...to].map(c.hosts.nameOf))].sort(),
     effect: { kind: 'apply', request: { cuts } },
   };

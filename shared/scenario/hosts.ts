@@ -14,6 +14,8 @@ export interface PlanGuests {
   readonly segmentOf: SegmentOf;
   /** How the plan names a guest in its words and in the steps a nemesis draws. */
   readonly nameOf: (g: Guest) => string;
+  /** The hosts' inventories (a guest's gateway is its host's network address). */
+  readonly inventories: readonly HostInventory[];
 }
 
 /** The guests of one host, or of several (the first is the plan's host). */
@@ -30,6 +32,7 @@ export function planGuests(
     return {
       hostIds: [list[0]?.hostId as HostId],
       guests,
+      inventories: list,
       segmentOf: (id) => id,
       nameOf: (g) => g.name,
     };
@@ -38,6 +41,7 @@ export function planGuests(
   return {
     hostIds: list.map((inv) => inv.hostId),
     guests,
+    inventories: list,
     segmentOf: segmentJoin(sharedSegments(list, segmentGroups)),
     nameOf: (g) => ((count.get(g.name) ?? 0) > 1 ? qualifiedName(g) : g.name),
   };

@@ -62,12 +62,31 @@ const StepBase = {
   ),
 };
 
+/** Addresses outside the guests, as one side of a cut. */
+export const Outside = z.strictObject({
+  outside: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe(
+      "An IPv4 address, a network a.b.c.d/n, a DNS name (resolved once, when the step runs) or 'gateway' (each guest's libvirt network address)",
+    ),
+});
+
+/** One side of a cut: guests, or addresses outside them. */
+const CutSide = z.union([SelectorOrList, Outside], {
+  error: (iss) =>
+    iss.input === undefined
+      ? undefined
+      : 'expected a guest selector, a list of them, or {outside: ADDRESS}',
+});
+
 export const CutStep = z.strictObject({
   ...StepBase,
   cut: z
     .strictObject({
-      from: SelectorOrList,
-      to: SelectorOrList,
+      from: CutSide,
+      to: CutSide,
       /** both (default): nothing passes either way; one-way: only from -> to is dropped. */
       direction: z.enum(['both', 'one-way']).optional(),
       scope: Scope.optional(),
