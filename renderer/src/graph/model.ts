@@ -15,6 +15,8 @@ import {
   type HostSummary,
   type Interruption,
   isGuestCut,
+  isGuestEnd,
+  outsideText,
   type Segment,
   type SegmentGroup,
   type SegmentId,
@@ -102,6 +104,8 @@ export type GuestModel = {
   segmentId: SegmentId | null;
   protection: ProtectionSummary;
   cutCount: number;
+  /** Its cuts to addresses outside the guests, as people read them ("gateway (192.168.77.1)"). */
+  outsideCuts: string[];
   /** What an interrupted change left on this guest or one of its ports. */
   interruptions: Interruption[];
 };
@@ -389,9 +393,16 @@ function addInventory(
   };
   const segmentIds = new Set(inventory.segments.map((s) => s.id));
   const cutsByGuest = new Map<GuestId, number>();
+  const outsideByGuest = new Map<GuestId, string[]>();
   for (const cut of inventory.cuts) {
     for (const { guestId: id } of guestEndsOf(cut))
       cutsByGuest.set(id, (cutsByGuest.get(id) ?? 0) + 1);
+    const [own] = guestEndsOf(cut);
+    const outside = isGuestEnd(cut.to) ? cut.from : cut.to;
+    if (own && !isGuestEnd(outside)) {
+      const texts = outsideByGuest.get(own.guestId) ?? [];
+      outsideByGuest.set(own.guestId, [...texts, outsideText(outside)]);
+    }
   }
 
   const placedOn = new Map<GuestId, SegmentId | null>();
@@ -407,6 +418,7 @@ function addInventory(
       segmentId,
       protection: protectionOf(guest),
       cutCount: cutsByGuest.get(guest.id) ?? 0,
+      outsideCuts: outsideByGuest.get(guest.id) ?? [],
       interruptions: interruptionsOf(guest, inventory.interruptions),
     });
   }

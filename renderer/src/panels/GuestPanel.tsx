@@ -12,6 +12,7 @@ import {
 } from '../store/selectors';
 import { useChaos, useChaosStore } from '../ui/store-context';
 import { cutRows } from './cut-rows';
+import { OutsideCut } from './OutsideCutForm';
 import {
   initialTexts,
   KIND_EXAMPLE,
@@ -221,6 +222,7 @@ export function GuestPanel() {
   const guest = useChaos(selectSelectedGuest);
   const selected = useChaos(selectSelectedGuestIds);
   const presets = useChaos(selectPresets);
+  const inventories = useChaos(selectInventories);
   if (!guest) {
     return (
       <section className="panel" aria-label="Guest">
@@ -233,6 +235,7 @@ export function GuestPanel() {
     );
   }
   const exposure = protectionOf(guest);
+  const inventory = inventories[guest.hostId];
   const attached = guest.interfaces.filter((i) => i.segmentId !== null || i.portdev);
   return (
     <section className="panel guest-panel" aria-label={`Guest ${guest.name}`}>
@@ -254,6 +257,7 @@ export function GuestPanel() {
         </div>
       )}
       <GuestCuts guest={guest} />
+      {inventory && <OutsideCut key={guest.id} guest={guest} inventory={inventory} />}
       {attached.length === 0 && <p className="muted">This guest has no interface on a network.</p>}
       {presets.length === 0 && <p className="muted">The engine offered no presets.</p>}
       {presets.length > 0 &&

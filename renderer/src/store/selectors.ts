@@ -50,10 +50,14 @@ export const selectDurationProblem = (s: ChaosState): string | null =>
 
 /** The scope the next knife stroke cuts with, or why there is none. */
 export function nextScope(s: ChaosState): Parsed<CutScope> {
-  const kind = s.scopeKind;
+  return readScope(s.scopeKind, s.port);
+}
+
+/** A scope from its kind and the port as read (used only for TCP and UDP). */
+export function readScope(kind: CutScope['kind'], port: Parsed<number | null>): Parsed<CutScope> {
   if (kind !== 'tcp' && kind !== 'udp') return { ok: true, value: { kind } };
-  if (!s.port.ok) return s.port;
-  return { ok: true, value: s.port.value === null ? { kind } : { kind, port: s.port.value } };
+  if (!port.ok) return port;
+  return { ok: true, value: port.value === null ? { kind } : { kind, port: port.value } };
 }
 export const selectKnifeMarks = (s: ChaosState) => s.knifeMarks;
 export const selectKnifeOneWay = (s: ChaosState) => s.knifeOneWay;

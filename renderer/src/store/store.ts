@@ -6,6 +6,7 @@ import {
   type ApplyResult,
   type ChaosApi,
   type CutId,
+  type CutRequest,
   type CutScope,
   type ExportFormat,
   type FilterParameter,
@@ -79,6 +80,11 @@ export type ChaosActions = {
   knifeClear(): void;
 
   cutMarked(marks: readonly LinkMark[], oneWay: boolean): Promise<void>;
+  /**
+   * One cut between a guest and addresses outside the guests (the guest panel's form), with the
+   * toolbar's duration. Resolves with the engine's words when it refused, else null.
+   */
+  cutOutside(label: string, cut: CutRequest): Promise<string | null>;
   healLink(linkId: string): Promise<void>;
   healAll(): Promise<void>;
   healGuest(guestId: GuestId): Promise<void>;
@@ -249,19 +255,34 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
 
     const scenarios = createScenarioActions({ api, now, set, get, notify, report, change });
 
-    const apply = async (label: string, linkIds: string[], request: ApplyRequest) => {
+    /** Resolves with why nothing was applied (the UI's or the engine's words), null when done. */
+    const apply = async (
+      label: string,
+      linkIds: string[],
+      request: ApplyRequest,
+      // A scenario file names guests: a cut to the outside has no step to record yet.
+      recordable = true,
+    ): Promise<string | null> => {
       const field = get().duration;
       // Never read an invalid duration as "no limit": that would make the cut permanent.
-      if (!field.ok) return refuse('apply', label, [field.problem]);
+      if (!field.ok) {
+        refuse('apply', label, [field.problem]);
+        return field.problem;
+      }
       const duration = field.value;
       const withDuration = duration ? { ...request, durationSeconds: duration } : request;
       const [at, before] = [now(), get()];
-      const result = await change(label, 'apply', linkIds, (consent) =>
-        api['chaos.apply']({ ...withDuration, ...consent }),
-      );
-      if (!result) return;
+      let refused: string | null = null;
+      const result = await change(label, 'apply', linkIds, async (consent) => {
+        const r = await api['chaos.apply']({ ...withDuration, ...consent });
+        // A window the user declines is their answer, not a fault of the request.
+        refused = r.ok || r.error.code === 'unfiltered-window' ? null : r.error.message;
+        return r;
+      });
+      if (!result) return refused;
       notify('success', describeApply(label, result.value, duration));
-      scenarios.record(at, () => recordedApply(before, request, duration));
+      if (recordable) scenarios.record(at, () => recordedApply(before, request, duration));
+      return null;
     };
 
     const heal = async (label: string, linkIds: string[], request: HealRequest) => {
@@ -416,6 +437,10 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
           marks.map((m) => m.id),
           { cuts },
         );
+      },
+
+      cutOutside(label, cut) {
+        return apply(label, [], { cuts: [cut] }, false);
       },
 
       async healLink(linkId) {

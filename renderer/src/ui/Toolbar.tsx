@@ -9,7 +9,6 @@ import {
   Timer,
   Undo2,
 } from 'lucide-react';
-import type { CutScope } from '../../../shared/api';
 import {
   selectDurationField,
   selectDurationProblem,
@@ -21,62 +20,33 @@ import {
   selectScopeKind,
   selectTheme,
   selectTool,
-  takesPort,
 } from '../store/selectors';
 import { blockedBy, DURATION_PROBLEM_ID, FieldProblem, PORT_PROBLEM_ID } from './FieldProblem';
+import { ScopeControl } from './ScopeControl';
 import { useChaos, useChaosStore } from './store-context';
 
 // The tools and the settings that apply to the next strokes. Heal all and undo are always here.
 // The port and the duration are kept as typed: a wrong one is said beside its field and blocks
 // what it feeds, it is never quietly read as "every port" or "no limit".
 
-type ScopeKind = CutScope['kind'];
-const SCOPES: Array<{ kind: ScopeKind; label: string }> = [
-  { kind: 'all', label: 'All' },
-  { kind: 'udp', label: 'UDP' },
-  { kind: 'tcp', label: 'TCP' },
-  { kind: 'icmp', label: 'ICMP' },
-  { kind: 'ipv4', label: 'IPv4' },
-];
-
 function ScopePicker() {
   const store = useChaosStore();
   const kind = useChaos(selectScopeKind);
   const port = useChaos(selectPortField);
   const problem = useChaos(selectPortProblem);
-  const portable = takesPort(kind);
   return (
-    <fieldset className="toolbar__group" aria-label="Scope of the next cuts">
-      <legend className="sr-only">Scope</legend>
-      <div className="segmented" data-testid="scope-picker">
-        {SCOPES.map((s) => (
-          <button
-            key={s.kind}
-            type="button"
-            aria-pressed={kind === s.kind}
-            className={kind === s.kind ? 'is-on' : ''}
-            onClick={() => store.getState().setScopeKind(s.kind)}
-          >
-            {s.label}
-          </button>
-        ))}
-      </div>
-      <span className="field-anchor">
-        <input
-          className="port"
-          aria-label="Destination port (TCP or UDP)"
-          aria-invalid={problem !== null}
-          aria-describedby={problem ? PORT_PROBLEM_ID : undefined}
-          data-testid="scope-port"
-          placeholder={portable ? 'any port' : 'port'}
-          inputMode="numeric"
-          disabled={!portable}
-          value={portable ? port.text : ''}
-          onChange={(e) => store.getState().typePort(e.target.value)}
-        />
-        <FieldProblem id={PORT_PROBLEM_ID} problem={problem} />
-      </span>
-    </fieldset>
+    <ScopeControl
+      label="Scope of the next cuts"
+      className="toolbar__group"
+      kind={kind}
+      portText={port.text}
+      problem={problem}
+      problemId={PORT_PROBLEM_ID}
+      testId="scope-picker"
+      portTestId="scope-port"
+      onKind={(kind) => store.getState().setScopeKind(kind)}
+      onPort={(text) => store.getState().typePort(text)}
+    />
   );
 }
 

@@ -17,6 +17,7 @@ import type { GuestNodeData } from '../flow';
 import type { GuestModel } from '../model';
 import { useLod } from '../view';
 import { CentreHandles } from './handles';
+import { OutsideBadge } from './OutsideBadge';
 
 const PROTECTION_LABEL = {
   protected: 'protected',
@@ -158,6 +159,7 @@ function GuestNodeView({ id }: NodeProps & { data: GuestNodeData }) {
               {guest.cutCount}
             </span>
           )}
+          <OutsideBadge guest={guest} />
           {lod === 'near' && <ProtectionBadge guest={guest} />}
           {lod === 'near' && <InterruptionBadge guest={guest} />}
         </header>
