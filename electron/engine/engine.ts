@@ -204,6 +204,23 @@ export class ChaosEngine implements Engine {
     return session;
   }
 
+  /** The inventory revision of each host last seen by refreshFarEnds. */
+  private readonly seenRevision = new Map<HostId, number>();
+
+  /**
+   * A cut across hosts is listed by its enforcing host with the far guest as the other host's
+   * inventory has it: when a host's inventory changes, the hosts holding intents with a far end
+   * list their cuts again (a republish changes nothing unless their listing does, so this ends).
+   */
+  private refreshFarEnds(s: HostSession) {
+    const revision = s.inventory?.revision;
+    if (revision === undefined || this.seenRevision.get(s.id) === revision) return;
+    this.seenRevision.set(s.id, revision);
+    for (const other of this.sessions.values())
+      if (other !== s && other.parsed && intentsOf(other.parsed).some((i) => i.remote))
+        other.republish();
+  }
+
   /** A guest interface of another host, by MAC (the far end of a cut across hosts). */
   private remoteInterface(mac: MacAddress, hostLabel: string) {
     const hosts = [...this.sessions.values()];
@@ -758,6 +775,7 @@ export class ChaosEngine implements Engine {
    * and the idempotent plan make two of them converge instead of fighting.
    */
   private afterRefresh(s: HostSession) {
+    this.refreshFarEnds(s);
     if (!this.options.keepPromises || !s.parsed) return;
     const due = this.promises.due(s, s.parsed);
     if (due)
