@@ -46,6 +46,7 @@ import {
 import { type Author, intentsFor, isExpired, type StoredIntent } from '../../shared/chaos/intent';
 import { type PlacedCut, placeAcrossHosts } from '../../shared/chaos/placement';
 import { PlanError } from '../../shared/chaos/planner';
+import { interfacesByMac } from '../../shared/inventory/mac-index';
 import type { MacAddress } from '../../shared/libvirt';
 import { DEFAULT_SOCKET } from '../libvirt/uri';
 import { membersOnSegment, partitionCuts } from './across-hosts';
@@ -228,10 +229,10 @@ export class ChaosEngine implements Engine {
     hosts.sort(
       (a, b) => Number(b.profile.label === hostLabel) - Number(a.profile.label === hostLabel),
     );
-    for (const x of hosts)
-      for (const g of x.inventory?.guests ?? [])
-        for (const i of g.interfaces)
-          if (i.mac === mac) return { guestId: g.id, segmentId: i.segmentId };
+    for (const x of hosts) {
+      const found = x.inventory ? interfacesByMac(x.inventory).get(mac) : undefined;
+      if (found) return found;
+    }
     return undefined;
   }
 
