@@ -18,7 +18,6 @@ import { durationMs } from '../../shared/scenario/duration';
 import { DURATION_PATTERN } from '../../shared/scenario/model';
 import { junitXml, type ReportRecord, reportLine } from '../../shared/scenario/report';
 import { createEngine } from '../engine';
-import { memoryProfiles } from '../engine/profiles';
 import { ScenarioRun } from '../engine/scenario/run';
 import { newRunId } from '../engine/scenario/runs';
 import type { Engine } from '../engine/types';
@@ -27,6 +26,7 @@ import { Exit, ExitWith } from './exit-codes';
 import type { GlobalOptions, Session } from './main';
 import { checkedTarget, decimalArg, UsageError } from './options';
 import { eventLine, statusLine, summaryText } from './run-progress';
+import { cliProfiles } from './segments';
 
 export interface RunCommandDeps {
   globals(): GlobalOptions;
@@ -193,7 +193,7 @@ async function runCommand(deps: RunCommandDeps, file: string | undefined, o: Run
   );
   // --plan only reads; a run keeps promises, like any instance that waits on cuts it made.
   const api = await createEngine({
-    profiles: memoryProfiles(),
+    profiles: cliProfiles(),
     knownHostsPath: globals.knownHosts,
     face: 'cli',
     keepPromises: !o.plan,

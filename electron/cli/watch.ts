@@ -5,7 +5,7 @@
 // idempotent reconcile under the host's lock, so they converge.
 import { type HostAuth, unwrap } from '../../shared/api';
 import { createEngine } from '../engine';
-import { memoryProfiles } from '../engine/profiles';
+import { cliProfiles } from './segments';
 
 export interface WatchOptions {
   /** Every host to watch (each `-c`). */
@@ -22,7 +22,7 @@ const line = (json: boolean, what: Record<string, unknown>) =>
 
 export async function watch(o: WatchOptions): Promise<void> {
   const engine = await createEngine({
-    profiles: memoryProfiles(),
+    profiles: cliProfiles(),
     knownHostsPath: o.knownHostsPath,
     face: 'watch',
     keepPromises: true,
