@@ -13,6 +13,8 @@ import {
   type ApplyResult,
   type ChaosEvent,
   type ChaosEventListener,
+  type CutEnd,
+  type CutRequest,
   type FilterParameter,
   type GuestId,
   guestEndsOf,
@@ -478,16 +480,12 @@ export class ChaosEngine implements Engine {
         });
       }
       const results = done.map((d) => d.r);
-      if (req.dryRun)
-        return mergeResults(
-          results.map((r) => r.result),
-          true,
-        );
-      for (const r of results)
-        this.applies.push({ applyId, hostId: r.hostId, keys: r.made.map(cutKey) });
+      if (!req.dryRun)
+        for (const r of results)
+          this.applies.push({ applyId, hostId: r.hostId, keys: r.made.map(cutKey) });
       return mergeResults(
         results.map((r) => r.result),
-        false,
+        req.dryRun ?? false,
       );
     });
   }
@@ -551,10 +549,38 @@ export class ChaosEngine implements Engine {
     });
     return {
       hostId: s.id,
-      result: { ...r, cutIds: o.dryRun ? [] : made.map((c) => cutIdOf(s.id, c)) },
+      result: {
+        ...r,
+        plan: { ...r.plan, cuts: [...r.plan.cuts, ...this.unlistedCuts(r.plan.cuts, wanted)] },
+        cutIds: o.dryRun ? [] : made.map((c) => cutIdOf(s.id, c)),
+      },
       made,
       before,
     };
+  }
+
+  /**
+   * The cuts of `wanted` a host's plan does not list: change.ts names ends from that host's own
+   * inventory, so a cut whose far end is another host's guest (or an outside address) is left
+   * out there; here it is named from every host's inventory, so a plan (dry run or not) lists
+   * every cut the host would hold.
+   */
+  private unlistedCuts(listed: readonly CutRequest[], wanted: readonly Cut[]): CutRequest[] {
+    const keys = new Set(listed.map((c) => cutKey(toPlannerCut(c))));
+    const endOf = (e: Endpoint): CutEnd | undefined => {
+      if (isNetTarget(e)) return { address: e };
+      for (const x of this.sessions.values()) {
+        const found = x.inventory ? interfacesByMac(x.inventory).get(e) : undefined;
+        if (found) return { guestId: found.guestId, mac: e };
+      }
+      return undefined;
+    };
+    return wanted.flatMap((c) => {
+      const [from, to] = [endOf(c.from), endOf(c.to)];
+      return !keys.has(cutKey(c)) && from && to
+        ? [{ from, to, direction: c.direction, scope: c.scope }]
+        : [];
+    });
   }
 
   /** Takes back one host's part of an apply that failed elsewhere: new cuts go, renewed ones revert. */
@@ -950,8 +976,8 @@ export class ChaosEngine implements Engine {
   }
 }
 
+/** Several hosts' parts of one change as one result (one part: the same, as the contract has it). */
 function mergeResults(results: ApplyResult[], dryRun: boolean): ApplyResult {
-  if (results.length === 1) return results[0] as ApplyResult;
   return {
     applyId: (results[0]?.applyId ?? randomUUID()) as ApplyId,
     dryRun,
