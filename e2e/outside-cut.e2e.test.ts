@@ -14,6 +14,7 @@ import { type ActiveCut, unwrap } from '../shared/api';
 import { type Harness, startHarness } from './harness';
 import { GraphPage } from './pages/GraphPage';
 import { SidePanelPage } from './pages/SidePanelPage';
+import { audit, findingsText } from './pages/VisualAudit';
 
 const [N1, N2, N3] = ['lab-node1', 'lab-node2', 'lab-node3'] as const;
 
@@ -32,6 +33,18 @@ const form = () => h.page.getByTestId('outside-cut-form');
 const target = () => h.page.getByTestId('outside-target');
 const problem = () => h.page.getByTestId('outside-problem');
 const badge = (guest: string) => graph.guest(guest).getByTestId('outside-cut-badge');
+
+/** Nothing spills, overlaps or fades (e2e/pages/VisualAudit.ts); on a projector, no text under 14 px. */
+async function expectLooksRight(where: string, projector = false): Promise<void> {
+  const a = await audit(h.page);
+  expect.soft(a.overflow, `${where}: overflow\n${findingsText(a.overflow)}`).toEqual([]);
+  expect.soft(a.overlap, `${where}: overlap\n${findingsText(a.overlap)}`).toEqual([]);
+  expect.soft(a.contrast, `${where}: contrast\n${findingsText(a.contrast)}`).toEqual([]);
+  if (projector)
+    expect
+      .soft(a.smallestText?.px ?? 0, `${where}: smallest text ${a.smallestText?.where}`)
+      .toBeGreaterThanOrEqual(14);
+}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -88,6 +101,7 @@ describe('a guest cut from its gateway through the guest panel', () => {
     );
     expect(await h.page.getByRole('radio', { name: 'Both ways' }).isChecked()).toBe(true);
     await h.shot('outside-02-form');
+    await expectLooksRight('the open form');
     await apply.click();
 
     // The standard notice, the cut in the guest's list, the globe on the card.
@@ -104,6 +118,7 @@ describe('a guest cut from its gateway through the guest panel', () => {
     expect(await badge(N2).count()).toBe(0);
     expect(await badge(N3).count()).toBe(0);
     await h.shot('outside-03-cut');
+    await expectLooksRight('the cut listed and badged');
 
     // The host holds it: the CLI's own listing, and lab-node1's port bound to our filter.
     const cuts = await listedCuts();
@@ -130,6 +145,7 @@ describe('a guest cut from its gateway through the guest panel', () => {
     await h.page.getByTestId('projector').click();
     await expect.poll(() => badge(N1).isVisible()).toBe(true);
     await h.shot('outside-04-projector');
+    await expectLooksRight('projector', true);
     await h.page.getByTestId('projector').click();
 
     // Heal from the cut list: the host is as it was, byte for byte.
@@ -142,5 +158,50 @@ describe('a guest cut from its gateway through the guest panel', () => {
     expect(await listedCuts()).toEqual([]);
     expect(await pingsFromGateway(ipOf(N1))).toBeGreaterThanOrEqual(5);
     await h.shot('outside-05-healed');
+  });
+
+  it('only incoming, ICMP only, a typed address: the gateway pings die at lab-node2, heal restores every byte', async () => {
+    const n2 = h.lab.guests.find((g) => g.name === N2);
+    await graph.guest(N2).click();
+    await side.tab('guest');
+    await h.page.getByTestId('cut-outside-open').click();
+    await target().fill(GATEWAY_IP);
+    await h.page.getByRole('radio', { name: 'Only incoming' }).check();
+    await h.page
+      .getByTestId('outside-scope')
+      .getByRole('button', { name: 'ICMP', exact: true })
+      .click();
+    expect(await h.page.getByTestId('outside-preview').textContent()).toBe(
+      `Cut traffic from ${GATEWAY_IP} to ${N2} (ICMP only)`,
+    );
+    await h.page.getByTestId('outside-apply').click();
+    await form().waitFor({ state: 'detached' });
+    await expect.poll(() => side.cutRows().count()).toBe(1);
+    expect(await side.cutRows().first().textContent()).toContain(`from ${GATEWAY_IP}`);
+    await expect.poll(() => badge(N2).getAttribute('data-count')).toBe('1');
+
+    const cuts = await listedCuts();
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]).toMatchObject({
+      from: { address: `${GATEWAY_IP}/32` },
+      to: { mac: n2?.mac },
+      direction: 'one-way',
+      scope: { kind: 'icmp' },
+      state: 'applied',
+    });
+    expect(await pingsFromGateway(ipOf(N2))).toBe(0);
+    expect(await pingsFromGateway(ipOf(N1))).toBeGreaterThanOrEqual(5);
+
+    await side
+      .cutRows()
+      .first()
+      .getByRole('button', { name: /^Heal / })
+      .click();
+    await expect.poll(() => side.cutRows().count()).toBe(0);
+    await expect.poll(() => badge(N2).count()).toBe(0);
+    await expect.poll(() => bindingXmls()).toEqual(original);
+    await expect.poll(() => ourFilters()).toEqual([]);
+    expect(await listedCuts()).toEqual([]);
+    expect(await pingsFromGateway(ipOf(N2))).toBeGreaterThanOrEqual(5);
   });
 });
