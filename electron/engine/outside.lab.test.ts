@@ -4,9 +4,9 @@
 // by what a user would check: the gateway's pings to the cut guest die while they still reach the
 // other guests, the guests still reach each other (the lab's matrix), which way a one-way cut
 // drops is seen by tcpdump on the guest's tap, and heal leaves the bindings byte-identical.
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_IP } from '../../lab/config';
+import { pingsFromGateway } from '../../lab/gateway-ping';
 import { fullyConnected, virsh, waitForMatrix } from '../../lab/lab-client';
 import { type ActiveCut, type CutId, type Guest, unwrap } from '../../shared/api';
 import { outsideEndFor } from '../../shared/inventory/gateway';
@@ -14,22 +14,6 @@ import { bindingXmls, capture, type LabEngine, labEngine, ourFilters } from './l
 
 let lab: LabEngine;
 let original: Map<string, string>;
-
-/**
- * Echo replies the gateway got from `ip` out of `count` requests, 0.2 s apart. The suite runs in
- * the lab's namespace, where 192.168.77.1 is the bridge's own address.
- */
-function pingsAnswered(ip: string, count = 6): Promise<number> {
-  const args = ['-n', '-q', '-c', String(count), '-i', '0.2', '-W', '1', '-I', GATEWAY_IP, ip];
-  return new Promise((resolve, reject) =>
-    // ping exits 1 when nothing answered: that is a result here, not a failure.
-    execFile('ping', args, { timeout: 20_000 }, (err, stdout, stderr) => {
-      const m = /(\d+) received/.exec(stdout);
-      if (m) resolve(Number(m[1]));
-      else reject(new Error(`ping ${ip}: ${err?.message ?? ''} ${stdout} ${stderr}`));
-    }),
-  );
-}
 
 function ipOf(name: string): string {
   const g = lab.lab.guests.find((x) => x.name === name);
@@ -76,13 +60,13 @@ describe('cuts to addresses outside the guests', () => {
   it('cuts a guest from its gateway both ways: exactly that traffic goes, heal restores every byte', async () => {
     const n1 = await lab.guest('lab-node1');
     const [ip1, ip2] = [ipOf('lab-node1'), ipOf('lab-node2')];
-    expect(await pingsAnswered(ip1)).toBeGreaterThanOrEqual(5);
-    expect(await pingsAnswered(ip2)).toBeGreaterThanOrEqual(5);
+    expect(await pingsFromGateway(ip1)).toBeGreaterThanOrEqual(5);
+    expect(await pingsFromGateway(ip2)).toBeGreaterThanOrEqual(5);
 
     const ids = await cutFromOutside(n1, 'gateway', { direction: 'both' });
     expect(ids).toHaveLength(1);
-    expect(await pingsAnswered(ip1)).toBe(0);
-    expect(await pingsAnswered(ip2)).toBeGreaterThanOrEqual(5);
+    expect(await pingsFromGateway(ip1)).toBe(0);
+    expect(await pingsFromGateway(ip2)).toBeGreaterThanOrEqual(5);
     // Between guests nothing changed: every flow of the matrix still gets through.
     await waitForMatrix(fullyConnected, {
       timeoutMs: 20_000,
@@ -108,7 +92,7 @@ describe('cuts to addresses outside the guests', () => {
     expect(rule).toMatch(/<ip srcipaddr='\$KC_PEER' srcipmask='32'\/>/);
 
     await healAndCheck(ids);
-    expect(await pingsAnswered(ip1)).toBeGreaterThanOrEqual(5);
+    expect(await pingsFromGateway(ip1)).toBeGreaterThanOrEqual(5);
   }, 120_000);
 
   it('drops one way only: which way is seen on the guest tap', async () => {
@@ -120,7 +104,7 @@ describe('cuts to addresses outside the guests', () => {
     // Outside -> guest: the gateway's echo requests never reach the guest's tap.
     let ids = await cutFromOutside(n2, GATEWAY_IP, { direction: 'one-way', inbound: true });
     let toGuest = await capture(tap, icmpFromGateway, 'out');
-    expect(await pingsAnswered(ip2)).toBe(0);
+    expect(await pingsFromGateway(ip2)).toBe(0);
     expect((await toGuest.stop()).length).toBe(0);
     await healAndCheck(ids);
 
@@ -128,7 +112,7 @@ describe('cuts to addresses outside the guests', () => {
     ids = await cutFromOutside(n2, GATEWAY_IP, { direction: 'one-way' });
     toGuest = await capture(tap, icmpFromGateway, 'out');
     const fromGuest = await capture(tap, `icmp and dst host ${GATEWAY_IP}`, 'in');
-    expect(await pingsAnswered(ip2, 6)).toBe(0);
+    expect(await pingsFromGateway(ip2, 6)).toBe(0);
     const [requests, replies] = [(await toGuest.stop()).length, (await fromGuest.stop()).length];
     expect(requests).toBeGreaterThanOrEqual(5);
     expect(requests).toBeLessThanOrEqual(6);
@@ -145,7 +129,7 @@ describe('cuts to addresses outside the guests', () => {
     });
     const listed = (await lab.inventory()).cuts;
     expect(listed.map((c) => c.to)).toEqual([{ address: '192.168.77.0/24' }]);
-    expect(await pingsAnswered(ipOf('lab-node3'))).toBeGreaterThanOrEqual(5);
+    expect(await pingsFromGateway(ipOf('lab-node3'))).toBeGreaterThanOrEqual(5);
     await healAndCheck(ids);
   }, 120_000);
 

@@ -453,8 +453,9 @@ function addSpokes(
   isKnifeTarget: boolean,
 ) {
   // Cuts by guest once, not a scan of every cut per guest (thousands of guests on a segment).
+  // A spoke shows the guest's cuts on this segment's links; cuts to the outside have their badge.
   const byGuest = new Map<GuestId, ActiveCut[]>();
-  for (const cut of cuts) {
+  for (const cut of cuts.filter(isGuestCut)) {
     for (const id of new Set(guestEndsOf(cut).map((e) => e.guestId)))
       byGuest.set(id, [...(byGuest.get(id) ?? []), cut]);
   }
