@@ -10,9 +10,11 @@ import type {
   ApplyId,
   ChaosEvent,
   Plan as ContractPlan,
+  CutEnd,
   CutRequest,
+  GuestEnd,
 } from '../../shared/api';
-import { cutKey, describeCut } from '../../shared/chaos/cut';
+import { cutKey, describeCut, type Endpoint, isNetTarget, netWords } from '../../shared/chaos/cut';
 import {
   type Author,
   type CutIntent,
@@ -24,6 +26,7 @@ import { planCuts } from '../../shared/chaos/planner';
 import { withRemoteEnds } from '../../shared/chaos/remote';
 import { plannableIntents, strayPortFilters } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
+import type { MacAddress } from '../../shared/libvirt/values';
 import type { ActivityLog } from './activity';
 import { snapshotOf } from './cuts';
 import { EngineError, engineError, toApiError } from './errors';
@@ -100,6 +103,8 @@ export interface ChangeDeps {
   readonly activity: ActivityLog;
   emit(e: ChaosEvent): void;
   plannerError(e: unknown): unknown;
+  /** A guest interface of another host by MAC: the far end of a cut across hosts. */
+  farEnd(mac: MacAddress): GuestEnd | undefined;
 }
 
 interface Planned {
@@ -202,18 +207,19 @@ export class ChangeRunner {
       summary,
       portsTouched: [...plan.portsTouched],
       cuts: plan.cuts.flatMap((c) => {
-        const from = index.get(c.from);
-        const to = index.get(c.to);
-        return from && to
-          ? [
-              {
-                from: { guestId: from.guestId, mac: c.from },
-                to: { guestId: to.guestId, mac: c.to },
-                direction: c.direction,
-                scope: c.scope,
-              },
-            ]
-          : [];
+        // This host's guests first, then the other hosts' (a cut across hosts); an outside
+        // address with the name its intent was asked by.
+        const endOf = (e: Endpoint): CutEnd | undefined => {
+          if (isNetTarget(e)) {
+            const i = final.find((x) => x.cut.from === e || x.cut.to === e);
+            const name = i && (i.cut.from === e ? i.fromName : i.toName);
+            return { address: e, ...(name && name !== netWords(e) ? { name } : {}) };
+          }
+          const here = index.get(e);
+          return here ? { guestId: here.guestId, mac: e } : this.deps.farEnd(e);
+        };
+        const [from, to] = [endOf(c.from), endOf(c.to)];
+        return from && to ? [{ from, to, direction: c.direction, scope: c.scope }] : [];
       }),
     };
   }

@@ -13,8 +13,6 @@ import {
   type ApplyResult,
   type ChaosEvent,
   type ChaosEventListener,
-  type CutEnd,
-  type CutRequest,
   type FilterParameter,
   type GuestId,
   guestEndsOf,
@@ -139,6 +137,13 @@ export class ChaosEngine implements Engine {
       activity: this.activity,
       emit,
       plannerError,
+      farEnd: (mac) => {
+        for (const x of this.sessions.values()) {
+          const found = x.inventory ? interfacesByMac(x.inventory).get(mac) : undefined;
+          if (found) return { guestId: found.guestId, mac };
+        }
+        return undefined;
+      },
     });
     this.scenarios = new ScenarioRuns({ api: this, emit });
     this.traffic = new TrafficWatch({ sessions: () => this.sessions.values(), emit });
@@ -551,36 +556,12 @@ export class ChaosEngine implements Engine {
       hostId: s.id,
       result: {
         ...r,
-        plan: { ...r.plan, cuts: [...r.plan.cuts, ...this.unlistedCuts(r.plan.cuts, wanted)] },
+        plan: r.plan,
         cutIds: o.dryRun ? [] : made.map((c) => cutIdOf(s.id, c)),
       },
       made,
       before,
     };
-  }
-
-  /**
-   * The cuts of `wanted` a host's plan does not list: change.ts names ends from that host's own
-   * inventory, so a cut whose far end is another host's guest (or an outside address) is left
-   * out there; here it is named from every host's inventory, so a plan (dry run or not) lists
-   * every cut the host would hold.
-   */
-  private unlistedCuts(listed: readonly CutRequest[], wanted: readonly Cut[]): CutRequest[] {
-    const keys = new Set(listed.map((c) => cutKey(toPlannerCut(c))));
-    const endOf = (e: Endpoint): CutEnd | undefined => {
-      if (isNetTarget(e)) return { address: e };
-      for (const x of this.sessions.values()) {
-        const found = x.inventory ? interfacesByMac(x.inventory).get(e) : undefined;
-        if (found) return { guestId: found.guestId, mac: e };
-      }
-      return undefined;
-    };
-    return wanted.flatMap((c) => {
-      const [from, to] = [endOf(c.from), endOf(c.to)];
-      return !keys.has(cutKey(c)) && from && to
-        ? [{ from, to, direction: c.direction, scope: c.scope }]
-        : [];
-    });
   }
 
   /** Takes back one host's part of an apply that failed elsewhere: new cuts go, renewed ones revert. */

@@ -25,6 +25,8 @@ async function cutFromOutside(
   guest: Guest,
   typed: string,
   how: { direction: 'both' | 'one-way'; inbound?: boolean; scope?: ActiveCut['scope'] },
+  /** The network the host holds: the address as /32 unless told. */
+  held = `${typed === 'gateway' ? GATEWAY_IP : typed}/32`,
 ): Promise<CutId[]> {
   const inv = await lab.inventory();
   const outside = outsideEndFor(inv, guest, typed);
@@ -35,6 +37,10 @@ async function cutFromOutside(
       cuts: [{ from, to, direction: how.direction, scope: how.scope ?? { kind: 'all' } }],
     }),
   );
+  // The plan lists the cut as the host will hold it: the address, named as it was asked.
+  expect(r.plan.cuts.map((c) => (how.inbound ? c.from : c.to))).toEqual([
+    { address: held, ...(outside.name ? { name: outside.name } : {}) },
+  ]);
   return r.cutIds;
 }
 
@@ -123,10 +129,12 @@ describe('cuts to addresses outside the guests', () => {
 
   it('keeps other protocols when the scope is one: a UDP cut leaves the pings alone', async () => {
     const n3 = await lab.guest('lab-node3');
-    const ids = await cutFromOutside(n3, `${GATEWAY_IP}/24`, {
-      direction: 'both',
-      scope: { kind: 'udp', port: 53 },
-    });
+    const ids = await cutFromOutside(
+      n3,
+      `${GATEWAY_IP}/24`,
+      { direction: 'both', scope: { kind: 'udp', port: 53 } },
+      '192.168.77.0/24',
+    );
     const listed = (await lab.inventory()).cuts;
     expect(listed.map((c) => c.to)).toEqual([{ address: '192.168.77.0/24' }]);
     expect(await pingsFromGateway(ipOf('lab-node3'))).toBeGreaterThanOrEqual(5);
