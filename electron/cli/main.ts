@@ -55,13 +55,36 @@ import {
   UsageError,
 } from './options';
 import { registerRun } from './run';
-import { cliProfiles, registerSegments } from './segments';
+import { cliProfiles, registerSegments, savedHostsPath } from './segments';
+import { authFor, envTargets, resolveTargets, type SavedTargets, type Targets } from './targets';
+
+/** Each program's -c list once expanded (the preAction hook), for globalsOf. */
+const expanded = new WeakMap<Command, Targets>();
+
+/**
+ * The global options of a parsed program, -c expanded: the hosts of `@saved`/`@LABEL` and of
+ * KVM_CHAOS_CONNECT's list. Read in an action (the expansion runs just before it).
+ */
+export function globalsOf(p: Command): GlobalOptions {
+  const o = p.opts<Omit<GlobalOptions, 'connect'> & { connect: string | string[] }>();
+  const given = expanded.get(p) ?? { uris: givenTargets(p), saved: new Map() };
+  return { ...o, connect: given.uris[0] as string, targets: given.uris, saved: given.saved };
+}
+
+/** Every -c as given; KVM_CHAOS_CONNECT may list several, separated by spaces or commas. */
+function givenTargets(p: Command): string[] {
+  const c = p.opts<{ connect: string | string[] }>().connect;
+  const given = Array.isArray(c) ? c : [c];
+  return p.getOptionValueSource('connect') === 'env' ? given.flatMap(envTargets) : given;
+}
 
 export interface GlobalOptions {
   /** The first host (`-c`); commands that take several hosts read `targets`. */
   connect: string;
-  /** Every `-c` given, in order (one when only one was). */
+  /** Every host of `-c`, in order, `@saved`/`@LABEL` expanded (one when only one was). */
   targets?: string[];
+  /** The saved hosts among `targets` (`-c @…`): their saved auth, unless -i is given. */
+  saved?: SavedTargets;
   key?: string;
   knownHosts: string;
   acceptNewHostKey?: boolean;
@@ -73,10 +96,6 @@ export interface GlobalOptions {
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);
-
-function isLocal(uri: string) {
-  return /^qemu(\+unix)?:\/\/\/(system|session)/.test(uri);
-}
 
 async function ask(question: string, hidden = false): Promise<string | null> {
   if (!process.stdin.isTTY) return null;
@@ -155,11 +174,7 @@ async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promi
   const targets = o.targets?.[0] === o.connect ? o.targets : [o.connect];
   const hosts = await Promise.all(
     targets.map(async (uri) => {
-      const auth: HostAuth = isLocal(uri)
-        ? { method: 'local' }
-        : o.key
-          ? { method: 'key', keyPath: o.key }
-          : { method: 'agent' };
+      const auth: HostAuth = authFor(uri, o);
       const added = unwrap(await api['hosts.add'](checkedParams('hosts.add', { uri, auth })));
       hostIds.add(added.id);
       return unwrap(
@@ -361,7 +376,7 @@ export function program(): Command {
     .addOption(
       new Option(
         '-c, --connect <target>',
-        'host: ssh://user@host[:port], qemu+ssh://user@host/system, an ~/.ssh/config alias, or qemu:///system (the local socket)',
+        'host: ssh://user@host[:port], qemu+ssh://user@host/system, an ~/.ssh/config alias, or qemu:///system (the local socket); repeatable; @saved: every host the app or serve saved (with its saved auth), @LABEL: one of them; KVM_CHAOS_CONNECT may list several, separated by spaces or commas',
       )
         .env('KVM_CHAOS_CONNECT')
         .default('qemu:///system')
@@ -390,11 +405,11 @@ export function program(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  const g = (): GlobalOptions => {
-    const o = p.opts<Omit<GlobalOptions, 'connect'> & { connect: string | string[] }>();
-    const targets = Array.isArray(o.connect) ? o.connect : [o.connect];
-    return { ...o, connect: targets[0] as string, targets };
-  };
+  // `@saved` and `@LABEL` become the saved hosts before any command reads -c.
+  p.hook('preAction', async () => {
+    expanded.set(p, await resolveTargets(givenTargets(p), savedHostsPath()));
+  });
+  const g = (): GlobalOptions => globalsOf(p);
   const withSession =
     (
       f: (s: Session, o: GlobalOptions, ...a: never[]) => Promise<void>,
@@ -688,6 +703,7 @@ export function program(): Command {
       targets.forEach(checkedTarget); // refuses what is not a libvirt address, as every command does
       await watch({
         connect: targets,
+        saved: g().saved,
         knownHostsPath: g().knownHosts,
         key: g().key,
         json: g().json ?? false,
@@ -807,6 +823,7 @@ export function program(): Command {
         ...c,
         knownHostsPath: g().knownHosts,
         connect: p.getOptionValueSource('connect') === 'default' ? undefined : g().targets,
+        saved: g().saved,
       });
     });
 

@@ -9,6 +9,7 @@ import { createEngine } from '../engine';
 import { fileProfiles } from '../engine/profiles';
 import { type ChaosServer, createServer } from '../server/server';
 import { UsageError } from './options';
+import { authFor, type SavedTargets } from './targets';
 
 // Two levels below the root both as source (electron/cli) and as the bundle (dist/cli).
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,6 +45,8 @@ export async function serve(o: {
   knownHostsPath: string;
   /** Hosts to add at start (each `-c`). */
   connect?: readonly string[] | undefined;
+  /** The saved hosts among them (`-c @…`), with their saved auth. */
+  saved?: SavedTargets | undefined;
   /** The built UI; default renderer/dist. */
   staticDir?: string;
 }) {
@@ -57,11 +60,9 @@ export async function serve(o: {
     face: 'serve',
     keepPromises: true,
   });
+  // A saved host is already there (the engine refuses it twice); the others with the agent.
   for (const uri of o.connect ?? [])
-    await engine['hosts.add']({
-      uri,
-      auth: uri.startsWith('qemu:///') ? { method: 'local' } : { method: 'agent' },
-    });
+    await engine['hosts.add']({ uri, auth: authFor(uri, { saved: o.saved }) });
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
   let server: ChaosServer;
   try {

@@ -3,13 +3,16 @@
 // expired cuts and puts back wanted cuts not in force, whoever made them; it prints one line per
 // thing it did. Several watchers, the app and serve may run at once: each change is an
 // idempotent reconcile under the host's lock, so they converge.
-import { type HostAuth, unwrap } from '../../shared/api';
+import { unwrap } from '../../shared/api';
 import { createEngine } from '../engine';
 import { cliProfiles } from './segments';
+import { authFor, type SavedTargets } from './targets';
 
 export interface WatchOptions {
   /** Every host to watch (each `-c`). */
   connect: readonly string[];
+  /** The saved hosts among them (`-c @…`): reached with their saved auth unless -i is given. */
+  saved?: SavedTargets | undefined;
   knownHostsPath: string;
   key?: string | undefined;
   json: boolean;
@@ -49,13 +52,13 @@ export async function watch(o: WatchOptions): Promise<void> {
       void engine['passphrase.answer']({ promptId: e.prompt.promptId, passphrase: null });
   });
   for (const uri of o.connect) {
-    const local = /^qemu(\+unix)?:\/\/\/(system|session)/.test(uri);
-    const auth: HostAuth = local
-      ? { method: 'local' }
-      : o.key
-        ? { method: 'key', keyPath: o.key }
-        : { method: 'agent' };
-    const host = unwrap(await engine['hosts.add']({ uri, auth, label: uri }));
+    const host = unwrap(
+      await engine['hosts.add']({
+        uri,
+        auth: authFor(uri, o),
+        label: o.saved?.get(uri)?.label ?? uri,
+      }),
+    );
     line(o.json, { event: 'watching', host: host.label, instance: engine.author.instance });
   }
   await new Promise<void>((resolve) => {
