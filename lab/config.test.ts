@@ -48,10 +48,16 @@ describe("the lab's plan across hosts", () => {
   it('gives every host its own namespace and link-local /30s, none shared with the demo link', () => {
     const hosts = Array.from({ length: MAX_HOSTS }, (_, i) => hostPlan(i + 1));
     expect(new Set(hosts.map((h) => h.namespace)).size).toBe(MAX_HOSTS);
-    const nets = [DEMO_LINK, ...hosts.flatMap((h) => (h.mgmt ? [h.mgmt] : []))].map((l) =>
-      l.near.ip.split('.').slice(0, 3).join('.'),
-    );
+    const nets = hosts
+      .flatMap((h) => (h.mgmt ? [h.demo, h.mgmt] : [h.demo]))
+      .map((l) => l.near.ip.split('.').slice(0, 3).join('.'));
     expect(new Set(nets).size).toBe(nets.length);
+    // Host 1 keeps the demo link it always had; each host's end in the machine's namespace
+    // has a name of its own there, and every one of them starts with kcdemo (.ci/run looks).
+    expect(hosts[0]?.demo).toEqual(DEMO_LINK);
+    const machineEnds = hosts.map((h) => h.demo.near.dev);
+    expect(new Set(machineEnds).size).toBe(MAX_HOSTS);
+    for (const dev of machineEnds) expect(dev).toMatch(/^kcdemo\d$/);
     for (const h of hosts.slice(1)) expect(h.sshHost).toBe(h.mgmt?.far.ip);
   });
 

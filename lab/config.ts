@@ -120,6 +120,14 @@ export interface HostPlan {
    */
   readonly mgmt: LabLink | null;
   readonly segment: { near: string; far: string } | null;
+  /**
+   * How the machine's own namespace reaches this host's sshd (`npm run demo`): host 1 over
+   * DEMO_LINK, host N over its own pair (kcdemoN, 169.254.(110+N).1/30, to kcdemo-in,
+   * .2/30 inside its namespace). Each pair ends in one namespace of the lab's and nothing
+   * routes between them (no default route anywhere, no forwarding), so no guest reaches the
+   * machine through them.
+   */
+  readonly demo: LabLink;
   /** Host 2 and up: its private copies of libvirt's directories, pid files, sshd config. */
   readonly root: string | null;
 }
@@ -137,6 +145,7 @@ export function hostPlan(number: number): HostPlan {
       mgmt: null,
       segment: null,
       root: null,
+      demo: DEMO_LINK,
     };
   const mgmt = linkLocal(100 + number, `kcm-h${number}`, 'kcm0');
   return {
@@ -147,6 +156,7 @@ export function hostPlan(number: number): HostPlan {
     mgmt,
     segment: { near: `kcl-h${number}`, far: 'kcl0' },
     root: join(HOSTS_DIR, `h${number}`),
+    demo: linkLocal(110 + number, `kcdemo${number}`, 'kcdemo-in'),
   };
 }
 

@@ -4,12 +4,12 @@
 // suite; the processes under test are started in the machine's (the namespace the test run was
 // launched from: `ip netns exec kvmchaos ...` from the machine's own).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, readlink, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACE } from './config';
-import { namespaceOf, namespaces, stopPid } from './host';
+import { namespaceOf, stopPid } from './host';
 import { type LabState, readLabState } from './lab-client';
+import { assertOutsideLab, inNetns, launchedFrom } from './machine-ns';
 import { run } from './run';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -18,33 +18,14 @@ let state: LabState;
 let machineNs = '';
 let demo: ChildProcess | null = null;
 /** Runs argv in the machine's own network namespace. */
-const outside = (argv: readonly string[]) => ['nsenter', `--net=${machineNs}`, ...argv];
-
-const parentOf = async (pid: number) =>
-  Number(/^PPid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-
-/**
- * The nearest ancestor of this process outside its network namespace: `ip netns exec` runs us
- * from the machine's (init's own cannot be opened here, not even by root).
- */
-async function launchedFrom(): Promise<string> {
-  const own = await readlink('/proc/self/ns/net');
-  for (let pid = await parentOf(process.pid); pid > 1; pid = await parentOf(pid)) {
-    const ns = await readlink(`/proc/${pid}/ns/net`).catch(() => own);
-    if (ns !== own) return `/proc/${pid}/ns/net`;
-  }
-  throw new Error('no ancestor of this test runs outside the lab namespace');
-}
+const outside = (argv: readonly string[]) => inNetns(machineNs, argv);
 
 beforeAll(async () => {
   state = await readLabState();
   // The premise: this test runs in the lab's namespace, the processes below in none of the lab's.
   expect(await namespaceOf(process.pid)).toBe(NAMESPACE);
   machineNs = await launchedFrom();
-  const inode = async (p: string) => (await stat(p)).ino;
-  for (const ns of await namespaces())
-    if (ns.startsWith(NAMESPACE))
-      expect(await inode(machineNs), ns).not.toBe(await inode(`/run/netns/${ns}`));
+  await assertOutsideLab(machineNs);
 });
 afterAll(async () => {
   // The launcher and what it started share the process group we gave it.

@@ -126,6 +126,21 @@ export async function ensureLink(
 /** The demo link: the host's namespace to the lab's, so host 1's sshd is reachable from outside. */
 export const ensureDemoLink = () => ensureLink(DEMO_LINK, undefined, NAMESPACE);
 
+/**
+ * Removes a demo link's end in the machine's namespace, by its name. Deleting the namespace of
+ * its peer takes it too, but the kernel does that a moment later, and a half-made link has no
+ * peer to take it: so delete it if it is still there, and return once it is gone.
+ */
+export async function removeMachineLink(dev: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (await linkExists(dev)) {
+    await run('ip', ['link', 'del', dev]).catch(() => undefined);
+    if (Date.now() > deadline)
+      throw new LabError(`the link ${dev} is still there after deleting it`);
+    await sleep(100);
+  }
+}
+
 export async function readPid(file: string): Promise<number | null> {
   try {
     const pid = Number.parseInt((await readFile(file, 'utf8')).trim(), 10);

@@ -32,6 +32,7 @@ import {
   namespaceOf,
   namespaces,
   readPid,
+  removeMachineLink,
   stopNamespacePids,
   stopPid,
 } from './host';
@@ -221,6 +222,8 @@ export async function ensureHost(number: number, log: (s: string) => void): Prom
   }
   const shell = enteredShell(holder);
   await ensureLink(mgmt, NAMESPACE, host.namespace);
+  // From the machine's own namespace straight into this host's: the demo's way in.
+  await ensureLink(host.demo, undefined, host.namespace);
   await ensureSegmentLink(host);
   await ensureDaemon(
     'virtlogd',
@@ -233,7 +236,7 @@ export async function ensureHost(number: number, log: (s: string) => void): Prom
   await copyFile(paths.authorizedKeys, p.authorizedKeys);
   await chmod(p.authorizedKeys, 0o600);
   await ensureSshd({
-    listen: [SSH_HOST, mgmt.far.ip],
+    listen: [SSH_HOST, mgmt.far.ip, host.demo.far.ip],
     files: p,
     ns: host.namespace,
     start: () => shell.run('/usr/sbin/sshd', ['-f', p.sshdConfig]),
@@ -331,6 +334,7 @@ export async function removeHost(number: number, log: (s: string) => void): Prom
   for (const dev of [segment.near, mgmt.near.dev])
     if (await succeeds('ip', ['-n', NAMESPACE, 'link', 'show', 'dev', dev]))
       await run('ip', ['-n', NAMESPACE, 'link', 'del', dev]).catch(() => undefined);
+  await removeMachineLink(host.demo.near.dev);
   await rm(root, { recursive: true, force: true });
   log(`${host.id} removed`);
 }

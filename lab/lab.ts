@@ -39,6 +39,7 @@ import {
   ensureStateDir,
   installPackages,
   namespaceExists,
+  removeMachineLink,
   startLibvirt,
   startSshd,
   stopNamespacePids,
@@ -57,7 +58,7 @@ import {
 } from './hosts';
 import { buildImage } from './image';
 import { HEALTH_PROTOCOLS, type Matrix, reaches, readMatrixFrom, readTail } from './matrix';
-import { enteredShell, firstHostShell, LabError, run, sleep, succeeds } from './run';
+import { enteredShell, firstHostShell, LabError, sleep } from './run';
 
 export interface LabSsh {
   host: string;
@@ -103,7 +104,18 @@ export interface LabState {
    * Host 1's sshd as seen from the machine's own namespace (the demo link, issue 14): for the
    * app and the CLI run outside the lab's namespace. The same key and known_hosts file.
    */
-  demo: { ssh: LabSsh; sshUri: string; virshUri: string };
+  demo: LabDemoHost & {
+    /** Every host's sshd from the machine's namespace, host 1 first (its own demo link each). */
+    hosts: LabDemoHost[];
+  };
+}
+
+/** One host's sshd as the machine's own namespace reaches it (HostPlan.demo). */
+export interface LabDemoHost {
+  id: HostId;
+  ssh: LabSsh;
+  sshUri: string;
+  virshUri: string;
 }
 
 /** Every guest of every host, host 1's first. */
@@ -118,6 +130,11 @@ const sshUri = (host: string) =>
   `qemu+ssh://root@${host}:${SSH_PORT}/system?keyfile=${paths.clientKey}&known_hosts=${paths.knownHosts}`;
 const virshUri = (host: string) =>
   `qemu+ssh://root@${host}:${SSH_PORT}/system?keyfile=${paths.clientKey}&command=${paths.sshWrapper}`;
+
+function demoHost(plan: HostPlan): LabDemoHost {
+  const ip = plan.demo.far.ip;
+  return { id: plan.id, ssh: sshOf(ip), sshUri: sshUri(ip), virshUri: virshUri(ip) };
+}
 
 function hostState(plan: HostPlan, count: number): LabHostState {
   const consoleOf = plan.root ? hostPaths(plan.root).console : paths.console;
@@ -188,7 +205,8 @@ export async function up(
     return startSshd();
   });
   const accel = await phase('detect-accel', () => detectAccel(image.kernelPackage, log));
-  const hosts = Array.from({ length: hostCount }, (_, i) => hostState(hostPlan(i + 1), count));
+  const plans = Array.from({ length: hostCount }, (_, i) => hostPlan(i + 1));
+  const hosts = plans.map((p) => hostState(p, count));
   const h1 = hosts[0] as LabHostState;
   const state: LabState = {
     namespace: NAMESPACE,
@@ -200,11 +218,7 @@ export async function up(
     virshUri: h1.virshUri,
     guests: h1.guests,
     hosts,
-    demo: {
-      ssh: sshOf(DEMO_LINK.far.ip),
-      sshUri: sshUri(DEMO_LINK.far.ip),
-      virshUri: virshUri(DEMO_LINK.far.ip),
-    },
+    demo: { ...demoHost(first), hosts: plans.map(demoHost) },
   };
   await phase('boot', async () => {
     const net = await ensureNetwork(firstHostShell, first);
@@ -223,7 +237,10 @@ export async function up(
       await attachToFirstBridge(h.plan);
       await ensureNetwork(h.shell, h.plan);
       const started = await ensureGuests(h.shell, h.plan, count, accel, image.hash);
-      known.push({ host: h.plan.sshHost, key: h.hostKey });
+      known.push(
+        { host: h.plan.sshHost, key: h.hostKey },
+        { host: h.plan.demo.far.ip, key: h.hostKey },
+      );
       log(
         `${h.plan.id}: guests ${started.length ? `started: ${started.join(' ')}` : 'all running'}`,
       );
@@ -346,10 +363,9 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
   // Whatever is still in the namespace was started by the lab (dnsmasq, a stray qemu).
   await stopNamespacePids(NAMESPACE, log);
   await deleteNamespace();
-  // The demo link's host end goes with the namespace (the kernel deletes it a moment later);
-  // one left by a half-made link goes here.
-  if (await succeeds('ip', ['link', 'show', 'dev', DEMO_LINK.near.dev]))
-    await run('ip', ['link', 'del', DEMO_LINK.near.dev]).catch(() => undefined);
+  // Every host's demo link, by name (removeHost took those of the hosts it found; a host
+  // half made or half removed may have left one).
+  for (let n = 1; n <= MAX_HOSTS; n++) await removeMachineLink(hostPlan(n).demo.near.dev);
   // libvirt leaves these behind after net-destroy (libvirt-facts.md).
   await rm(`/run/libvirt/network/${NETWORK_NAME}`, { recursive: true, force: true });
   await rm(`/run/libvirt/network/${NETWORK_NAME}.xml`, { force: true });
