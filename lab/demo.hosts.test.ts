@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostPlan, NAMESPACE } from './config';
 import { demoHosts, seedDemoConfig } from './demo';
+import { type DemoApp, establishedTo, startDemoApp, stopDemoApp } from './demo-app';
 import { namespaceOf } from './host';
 import { type LabState, readLabState } from './lab-client';
 import { assertOutsideLab, inNetns, launchedFrom } from './machine-ns';
@@ -17,6 +18,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 let state: LabState;
 let machineNs = '';
 let dir = '';
+let app: DemoApp | null = null;
 const outside = (argv: readonly string[]) => inNetns(machineNs, argv);
 const runOutside = (argv: readonly string[]) => {
   const [cmd, ...args] = outside(argv);
@@ -33,6 +35,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kvm-chaos-demo-hosts-'));
 });
 afterAll(async () => {
+  await stopDemoApp(app);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -146,4 +149,27 @@ describe('every host of the lab from the machine’s own namespace (npm run demo
     expect(new Set(file.hosts.map((h) => h.id)).size).toBe(file.hosts.length);
     expect(new Set(file.hosts.map((h) => h.label)).size).toBe(file.hosts.length);
   });
+
+  it('npm run demo (on the lab as it is) starts the app, which connects to every host over its own demo link', async () => {
+    const demo = demoHosts(state);
+    const connections = () =>
+      Promise.all(demo.map((h) => establishedTo(machineNs, h.ssh.host, h.ssh.port)));
+    for (const c of await connections()) expect(c).toEqual([]);
+    app = startDemoApp(machineNs);
+    const out = app.output;
+    // The UI may need building first (launch.ts does it when stale).
+    await expect
+      .poll(out, { timeout: 150_000, interval: 250 })
+      .toMatch(/serving on http:\/\/127\.0\.0\.1:\d+\//);
+    expect(out()).toContain(
+      `the lab at ${demo.map((h) => `${h.ssh.host}:${h.ssh.port}`).join(', ')}`,
+    );
+    await expect
+      .poll(async () => (await connections()).map((c) => c.length > 0), {
+        timeout: 30_000,
+        interval: 250,
+      })
+      .toEqual(demo.map(() => true));
+    for (const c of await connections()) expect(c.join('\n')).toMatch(/users:\(\("node"/);
+  }, 200_000);
 });

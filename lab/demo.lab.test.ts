@@ -3,11 +3,11 @@
 // against the lab's known_hosts. The test itself runs in the lab's namespace, like every lab
 // suite; the processes under test are started in the machine's (the namespace the test run was
 // launched from: `ip netns exec kvmchaos ...` from the machine's own).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NAMESPACE } from './config';
-import { namespaceOf, stopPid } from './host';
+import { type DemoApp, establishedTo, startDemoApp, stopDemoApp } from './demo-app';
+import { namespaceOf } from './host';
 import { type LabState, readLabState } from './lab-client';
 import { assertOutsideLab, inNetns, launchedFrom } from './machine-ns';
 import { run } from './run';
@@ -16,7 +16,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 let state: LabState;
 /** /proc/PID/ns/net of a process in the machine's namespace. */
 let machineNs = '';
-let demo: ChildProcess | null = null;
+let demo: DemoApp | null = null;
 /** Runs argv in the machine's own network namespace. */
 const outside = (argv: readonly string[]) => inNetns(machineNs, argv);
 
@@ -27,25 +27,9 @@ beforeAll(async () => {
   machineNs = await launchedFrom();
   await assertOutsideLab(machineNs);
 });
-afterAll(async () => {
-  // The launcher and what it started share the process group we gave it.
-  if (demo?.pid) {
-    try {
-      process.kill(-demo.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    await stopPid(demo.pid);
-  }
-});
+afterAll(() => stopDemoApp(demo));
 
-/** ESTABLISHED TCP connections in the machine's namespace to the lab's demo address. */
-async function demoConnections(): Promise<string[]> {
-  const { host, port } = state.demo.ssh;
-  const [cmd, ...args] = outside(['ss', '-tnpH', 'state', 'established', 'dst', `${host}:${port}`]);
-  const { stdout } = await run(cmd as string, args);
-  return stdout.split('\n').filter((l) => l.includes(`${host}:${port}`));
-}
+const demoConnections = () => establishedTo(machineNs, state.demo.ssh.host, state.demo.ssh.port);
 
 describe('the lab from the machine’s own namespace (npm run demo)', () => {
   it('lab.json names the demo address, and known_hosts pins host 1’s key for it', async () => {
@@ -94,24 +78,13 @@ describe('the lab from the machine’s own namespace (npm run demo)', () => {
 
   it('npm run demo (on the lab as it is) starts the app, which connects to the lab over the demo link', async () => {
     expect(await demoConnections()).toEqual([]);
-    const [cmd, ...args] = outside([
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      join(ROOT, 'lab', 'demo.ts'),
-      '--no-up',
-    ]);
-    demo = spawn(cmd as string, args, {
-      cwd: ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    demo.stdout?.on('data', (b: Buffer) => (out += b));
-    demo.stderr?.on('data', (b: Buffer) => (out += b));
+    demo = startDemoApp(machineNs);
+    const out = demo.output;
     // The UI may need building first (launch.ts does it when stale).
     await expect
-      .poll(() => out, { timeout: 150_000, interval: 250 })
+      .poll(out, { timeout: 150_000, interval: 250 })
       .toMatch(/serving on http:\/\/127\.0\.0\.1:\d+\//);
-    expect(out).toContain(`the lab at ${state.demo.ssh.host}`);
+    expect(out()).toContain(`the lab at ${state.demo.ssh.host}`);
     await expect.poll(demoConnections, { timeout: 30_000, interval: 250 }).not.toEqual([]);
     expect((await demoConnections()).join('\n')).toMatch(/users:\(\("node"/);
   }, 200_000);
