@@ -175,7 +175,13 @@ async function connect(api: Engine, o: GlobalOptions, deadline: Deadline): Promi
   const hosts = await Promise.all(
     targets.map(async (uri) => {
       const auth: HostAuth = authFor(uri, o);
-      const added = unwrap(await api['hosts.add'](checkedParams('hosts.add', { uri, auth })));
+      // A saved host (-c @…) keeps its saved label in messages, as the app names it.
+      const label = o.saved?.get(uri)?.label;
+      const added = unwrap(
+        await api['hosts.add'](
+          checkedParams('hosts.add', { uri, auth, ...(label ? { label } : {}) }),
+        ),
+      );
       hostIds.add(added.id);
       return unwrap(
         await deadline.step(
