@@ -1,7 +1,7 @@
 // `kvm-chaos -c @saved` and `-c @LABEL` against the 2-host lab: a config folder whose hosts.json
 // names both lab hosts as the app saves them (ssh URIs, key auth, labelled h1 and h2). The CLI
 // runs without an ssh-agent, so only the saved key can get it in: `-c @saved guests --json` lists
-// the guests of both hosts, `-c @h2` only host 2's.
+// the guests of both hosts, `-c @h2` only host 2's, and `watch -c @saved` connects to both.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,41 @@ describe('kvm-chaos -c @saved', () => {
     const r = await withSaved(['@h2'], ['guests', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(guestNames(r.stdout)).toEqual(lab.hosts[1]?.guests.map((g) => g.name).sort());
+  });
+
+  it('watch -c @saved watches both hosts, connected with their saved keys, until stopped', async () => {
+    const { SSH_AUTH_SOCK: _agent, ...env } = process.env;
+    const w = startKvmChaos(['--known-hosts', lab.ssh.knownHosts, 'watch', '--json'], {
+      connect: ['@saved'],
+      env: { ...env, KVM_CHAOS_CONFIG: dir },
+    });
+    const lines = () =>
+      w
+        .output()
+        .stdout.split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { event: string; host?: string; state?: string });
+    const t0 = performance.now();
+    while (lines().filter((l) => l.state === 'connected').length < 2) {
+      if (performance.now() - t0 > 30_000) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(w.pid, 'SIGTERM');
+    const r = await w.exited;
+    expect(r.code, r.stderr).toBe(0);
+    const seen = lines();
+    expect(seen.filter((l) => l.event === 'watching').map((l) => l.host)).toEqual(['h1', 'h2']);
+    // Its host lines name no host: each was dialled once and none failed before the stop.
+    const states = seen
+      .slice(
+        0,
+        seen.findIndex((l) => l.event === 'stopped'),
+      )
+      .flatMap((l) => l.state ?? []);
+    expect(states.filter((st) => st === 'connecting')).toHaveLength(2);
+    expect(states.filter((st) => st === 'connected').length).toBeGreaterThanOrEqual(2);
+    expect(states.filter((st) => st !== 'connecting' && st !== 'connected')).toEqual([]);
+    expect(seen.map((l) => l.event)).toContain('stopped');
   });
 
   it('without the saved key (-c with the same address, no -i, no agent) it does not get in', async () => {
