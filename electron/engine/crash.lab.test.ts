@@ -215,12 +215,14 @@ async function judgeListings(
   }
   // Every intent virsh shows is listed: applied when enforced, else pending.
   for (const i of after.intents) {
-    const listed = cuts.cuts.map(asGuestCut).find(
-      (c) =>
-        c.state !== 'orphaned' &&
-        ((c.from.mac === i.from && c.to.mac === i.to) ||
-          (c.from.mac === i.to && c.to.mac === i.from)),
-    );
+    const listed = cuts.cuts
+      .map(asGuestCut)
+      .find(
+        (c) =>
+          c.state !== 'orphaned' &&
+          ((c.from.mac === i.from && c.to.mac === i.to) ||
+            (c.from.mac === i.to && c.to.mac === i.from)),
+      );
     const want = enforced(i.from, i.to, i.direction) ? 'applied' : 'pending';
     soft(
       listed?.state === want,
