@@ -14,7 +14,7 @@ import type {
   CutRequest,
   GuestEnd,
 } from '../../shared/api';
-import { cutKey, describeCut, type Endpoint, isNetTarget, netWords } from '../../shared/chaos/cut';
+import { cutKey, describeCut, type Endpoint, isNetTarget } from '../../shared/chaos/cut';
 import {
   type Author,
   type CutIntent,
@@ -32,7 +32,7 @@ import { snapshotOf } from './cuts';
 import { EngineError, engineError, toApiError } from './errors';
 import { HostLock } from './host-lock';
 import type { HostSession } from './host-session';
-import { intentNames, intentsOf, removeIntentOp, setIntentOp } from './intents';
+import { intentNames, intentsOf, outsideEndOf, removeIntentOp, setIntentOp } from './intents';
 import {
   ConflictError,
   checkPrecondition,
@@ -210,11 +210,7 @@ export class ChangeRunner {
         // This host's guests first, then the other hosts' (a cut across hosts); an outside
         // address with the name its intent was asked by.
         const endOf = (e: Endpoint): CutEnd | undefined => {
-          if (isNetTarget(e)) {
-            const i = final.find((x) => x.cut.from === e || x.cut.to === e);
-            const name = i && (i.cut.from === e ? i.fromName : i.toName);
-            return { address: e, ...(name && name !== netWords(e) ? { name } : {}) };
-          }
+          if (isNetTarget(e)) return outsideEndOf(final, e);
           const here = index.get(e);
           return here ? { guestId: here.guestId, mac: e } : this.deps.farEnd(e);
         };

@@ -19,7 +19,6 @@ import {
   type Endpoint,
   isNetTarget,
   netTarget,
-  netWords,
   normaliseCuts,
 } from '../../shared/chaos/cut';
 import { withRemoteEnds } from '../../shared/chaos/remote';
@@ -27,7 +26,7 @@ import { type HostSnapshot, snapshotFromHost } from '../../shared/chaos/snapshot
 import { hostStatus, REPAIR_ACTION } from '../../shared/chaos/status';
 import { interfaceIndex, type ParsedHost } from '../../shared/inventory/build';
 import { type MacAddress, macAddress } from '../../shared/libvirt';
-import { intentsOf } from './intents';
+import { intentsOf, outsideEndOf } from './intents';
 
 /** A change of this instance still running: shown until the host says otherwise. */
 export interface CutNote {
@@ -93,21 +92,12 @@ export function contractStatus(
     },
   };
   const status = hostStatus(snapshotOf(parsed), intents, now);
-  // How the intent named an outside end ("gateway", a DNS name), shown beside its addresses.
-  const outsideNames = new Map<string, string>();
-  for (const i of intents)
-    for (const [end, name] of [
-      [i.cut.from, i.fromName],
-      [i.cut.to, i.toName],
-    ] as const)
-      if (isNetTarget(end) && name !== end && name !== netWords(end)) outsideNames.set(end, name);
   const endOf = (e: Endpoint): { end: CutEnd; segmentId: string | null } | undefined => {
     if (!isNetTarget(e)) {
       const g = index.get(e);
       return g && { end: { guestId: g.guestId, mac: e }, segmentId: g.segmentId };
     }
-    const name = outsideNames.get(e);
-    return { end: { address: e, ...(name ? { name } : {}) }, segmentId: null };
+    return { end: outsideEndOf(intents, e), segmentId: null };
   };
   const toContract = (
     cut: Cut,

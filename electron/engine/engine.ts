@@ -138,11 +138,8 @@ export class ChaosEngine implements Engine {
       emit,
       plannerError,
       farEnd: (mac) => {
-        for (const x of this.sessions.values()) {
-          const found = x.inventory ? interfacesByMac(x.inventory).get(mac) : undefined;
-          if (found) return { guestId: found.guestId, mac };
-        }
-        return undefined;
+        const found = this.remoteInterface(mac);
+        return found && { guestId: found.guestId, mac };
       },
     });
     this.scenarios = new ScenarioRuns({ api: this, emit });
@@ -230,7 +227,7 @@ export class ChaosEngine implements Engine {
   }
 
   /** A guest interface of another host, by MAC (the far end of a cut across hosts). */
-  private remoteInterface(mac: MacAddress, hostLabel: string) {
+  private remoteInterface(mac: MacAddress, hostLabel?: string) {
     const hosts = [...this.sessions.values()];
     // The host the intent names first; any host that has the MAC after (a renamed profile).
     hosts.sort(

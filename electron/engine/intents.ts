@@ -2,7 +2,8 @@
 // (read from its domains' XML), and the operations that write or remove one.
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { describeCut, isNetTarget } from '../../shared/chaos/cut';
+import type { OutsideEnd } from '../../shared/api';
+import { describeCut, isNetTarget, type NetTarget, netWords } from '../../shared/chaos/cut';
 import {
   type Author,
   type CutIntent,
@@ -37,6 +38,16 @@ function homeOf(parsed: ParsedHost, mac: MacAddress) {
 /** The guests' names an intent was made with, by MAC (for people). */
 export function intentNames(i: CutIntent): (mac: string) => string {
   return (m) => (m === i.cut.from ? i.fromName : m === i.cut.to ? i.toName : m);
+}
+
+/**
+ * An outside end as the contract shows it: the network the host holds, and the name the cut was
+ * asked by ("gateway", a DNS name) when it says more than the address.
+ */
+export function outsideEndOf(intents: readonly CutIntent[], net: NetTarget): OutsideEnd {
+  const i = intents.find((x) => x.cut.from === net || x.cut.to === net);
+  const name = i && (i.cut.from === net ? i.fromName : i.toName);
+  return { address: net, ...(name && name !== net && name !== netWords(net) ? { name } : {}) };
 }
 
 function words(i: CutIntent): string {
