@@ -1,6 +1,7 @@
 // What the suites of a lab of several hosts (`lab up --hosts N`) share: each host as virsh shows
 // it over that host's own sshd, an independent witness (not our RPC client) of what a change
 // across hosts left on each of them, byte for byte; and the flows between groups of guests.
+import { expect } from 'vitest';
 import type { LabHostState, LabState } from './lab';
 import type { Protocol } from './matrix';
 import { run } from './run';
@@ -38,6 +39,16 @@ export async function bindingsOfEveryHost(
   return new Map(
     await Promise.all(lab.hosts.map(async (h) => [h.id, await bindingsOf(h)] as const)),
   );
+}
+
+/** Each host's bindings byte-identical to `original`, and no filter of ours left on any host. */
+export async function expectHostsAsBefore(
+  lab: Pick<LabState, 'hosts'>,
+  original: ReadonlyMap<string, ReadonlyMap<string, string>>,
+  what: string,
+): Promise<void> {
+  expect(await bindingsOfEveryHost(lab), what).toEqual(original);
+  for (const h of lab.hosts) expect(await ourFiltersOf(h), `${what}: ${h.id}`).toEqual([]);
 }
 
 /** Every flow between a guest of `a` and a guest of `b`, both ways, over these protocols. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKvmChaos } from '../../lab/cli-process';
-import { bindingsOfEveryHost, flowsBetween, ourFiltersOf } from '../../lab/hosts-support';
+import { bindingsOfEveryHost, expectHostsAsBefore, flowsBetween } from '../../lab/hosts-support';
 import {
   allGuests,
   exactlyCut,
@@ -32,10 +32,7 @@ const onBothHosts = (args: readonly string[]) =>
     env: { ...process.env, KVM_CHAOS_CONFIG: dir },
   }).exited;
 
-async function expectAsBefore(what: string) {
-  expect(await bindingsOfEveryHost(lab), what).toEqual(original);
-  for (const h of lab.hosts) expect(await ourFiltersOf(h), `${what}: ${h.id}`).toEqual([]);
-}
+const expectAsBefore = (what: string) => expectHostsAsBefore(lab, original, what);
 
 beforeAll(async () => {
   lab = await readLabState();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CliRun, startKvmChaos } from '../../lab/cli-process';
-import { bindingsOfEveryHost, flowsBetween, ourFiltersOf } from '../../lab/hosts-support';
+import { bindingsOfEveryHost, expectHostsAsBefore, flowsBetween } from '../../lab/hosts-support';
 import {
   allGuests,
   exactlyCut,
@@ -71,10 +71,7 @@ async function scenario(name: string, yaml: string): Promise<string> {
   return file;
 }
 
-async function expectAsBefore(what: string) {
-  expect(await bindingsOfEveryHost(lab), what).toEqual(original);
-  for (const h of lab.hosts) expect(await ourFiltersOf(h), `${what}: ${h.id}`).toEqual([]);
-}
+const expectAsBefore = (what: string) => expectHostsAsBefore(lab, original, what);
 
 /** Halves that mix the hosts: the fewest ports over both take one port on each host. */
 const MIXED_HALVES = `name: mixed halves

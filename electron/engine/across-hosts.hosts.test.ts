@@ -6,7 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hostPaths, hostPlan } from '../../lab/config';
-import { bindingsOfEveryHost, flowsBetween, ourFiltersOf, virshAt } from '../../lab/hosts-support';
+import {
+  bindingsOfEveryHost,
+  expectHostsAsBefore,
+  flowsBetween,
+  ourFiltersOf,
+  virshAt,
+} from '../../lab/hosts-support';
 import {
   allGuests,
   exactlyCut,
@@ -19,8 +25,7 @@ import {
   waitForMatrix,
 } from '../../lab/lab-client';
 import { type Guest, type GuestId, type HostId, unwrap } from '../../shared/api';
-import { createEngine } from './engine';
-import { memoryProfiles } from './profiles';
+import { labHostsEngine } from './lab-support';
 import type { Engine } from './types';
 
 const P: readonly Protocol[] = ['icmp', 'tcp'];
@@ -57,8 +62,7 @@ async function expectCut(cut: ReturnType<typeof across>, what: string) {
 
 async function expectHealedExactly() {
   unwrap(await engine['chaos.heal']({ all: true }));
-  expect(await allBindings()).toEqual(original);
-  for (const h of lab.hosts) expect(await ourFiltersOf(h), h.id).toEqual([]);
+  await expectHostsAsBefore(lab, original, 'healed');
   await waitForMatrix(fullyConnected, {
     timeoutMs: 30_000,
     guests: allGuests(lab),
@@ -83,23 +87,9 @@ async function intentHosts(): Promise<Record<string, number>> {
 
 beforeAll(async () => {
   lab = await readLabState();
-  engine = await createEngine({
-    profiles: memoryProfiles(),
-    knownHostsPath: lab.ssh.knownHosts,
-    bindingPollMs: 1000,
-    face: 'test',
-  });
-  for (const h of lab.hosts.slice(0, 2)) {
-    const added = unwrap(
-      await engine['hosts.add']({
-        uri: `ssh://${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
-        auth: { method: 'key', keyPath: h.ssh.key },
-        label: h.id,
-      }),
-    );
-    unwrap(await engine['hosts.connect']({ hostId: added.id }));
-    hostIds.set(h.id, added.id as HostId);
-  }
+  const e = await labHostsEngine(lab, lab.hosts.slice(0, 2), { bindingPollMs: 1000 });
+  engine = e.engine;
+  for (const [labHost, id] of e.ids) hostIds.set(labHost, id);
   original = await allBindings();
   await waitForMatrix(fullyConnected, {
     timeoutMs: 60_000,

@@ -3,18 +3,10 @@
 // touch, and nothing changes on either host (bindings byte-identical, read with virsh over each
 // host's own sshd). The real apply after it lists the same cuts.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bindingsOfEveryHost, ourFiltersOf } from '../../lab/hosts-support';
+import { bindingsOfEveryHost, expectHostsAsBefore } from '../../lab/hosts-support';
 import { type LabState, readLabState } from '../../lab/lab-client';
-import {
-  type ApplyResult,
-  type Guest,
-  type GuestId,
-  type HostId,
-  type PartitionRequest,
-  unwrap,
-} from '../../shared/api';
-import { createEngine } from './engine';
-import { memoryProfiles } from './profiles';
+import { type ApplyResult, type GuestId, type PartitionRequest, unwrap } from '../../shared/api';
+import { labHostsEngine } from './lab-support';
 import type { Engine } from './types';
 
 let lab: LabState;
@@ -22,10 +14,7 @@ let engine: Engine;
 let original: Map<string, Map<string, string>>;
 const names = new Map<string, string>();
 
-async function expectAsBefore(what: string) {
-  expect(await bindingsOfEveryHost(lab), what).toEqual(original);
-  for (const h of lab.hosts) expect(await ourFiltersOf(h), `${what}: ${h.id}`).toEqual([]);
-}
+const expectAsBefore = (what: string) => expectHostsAsBefore(lab, original, what);
 
 const ids = (list: readonly string[]) =>
   list.map((n) => {
@@ -48,23 +37,10 @@ function cutsByName(r: ApplyResult): string[] {
 
 beforeAll(async () => {
   lab = await readLabState();
-  engine = await createEngine({
-    profiles: memoryProfiles(),
-    knownHostsPath: lab.ssh.knownHosts,
-    face: 'test',
-  });
-  for (const h of lab.hosts.slice(0, 2)) {
-    const added = unwrap(
-      await engine['hosts.add']({
-        uri: `ssh://${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
-        auth: { method: 'key', keyPath: h.ssh.key },
-        label: h.id,
-      }),
-    );
-    unwrap(await engine['hosts.connect']({ hostId: added.id }));
-    const inv = unwrap(await engine['inventory.get']({ hostId: added.id as HostId }));
-    for (const g of inv.guests as Guest[]) names.set(g.id, g.name);
-  }
+  const hosts = lab.hosts.slice(0, 2);
+  const e = await labHostsEngine(lab, hosts);
+  engine = e.engine;
+  for (const h of hosts) for (const g of (await e.inventory(h.id)).guests) names.set(g.id, g.name);
   original = await bindingsOfEveryHost(lab);
 });
 afterAll(async () => {

@@ -4,13 +4,11 @@
 // the enforcing host (before, it stayed hidden until that host changed or was read again in full,
 // 9.7 s later in the lab).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bindingsOfEveryHost, ourFiltersOf } from '../../lab/hosts-support';
+import { bindingsOfEveryHost, expectHostsAsBefore } from '../../lab/hosts-support';
 import { type LabHostState, type LabState, readLabState } from '../../lab/lab-client';
-import { type ActiveCut, type HostId, isGuestCut, unwrap } from '../../shared/api';
+import { type ActiveCut, isGuestCut, unwrap } from '../../shared/api';
 import { waitUntil } from '../libvirt/lab-support';
-import { createEngine } from './engine';
-import { cutBetween } from './lab-support';
-import { memoryProfiles } from './profiles';
+import { cutBetween, labHostsEngine } from './lab-support';
 import type { Engine } from './types';
 
 let lab: LabState;
@@ -18,28 +16,9 @@ let original: Map<string, Map<string, string>>;
 const engines: Engine[] = [];
 
 async function engineOn(hosts: readonly LabHostState[]) {
-  const engine = await createEngine({
-    profiles: memoryProfiles(),
-    knownHostsPath: lab.ssh.knownHosts,
-    bindingPollMs: 1000,
-    face: 'test',
-  });
-  engines.push(engine);
-  const ids = new Map<string, HostId>();
-  for (const h of hosts) {
-    const added = unwrap(
-      await engine['hosts.add']({
-        uri: `ssh://${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
-        auth: { method: 'key', keyPath: h.ssh.key },
-        label: h.id,
-      }),
-    );
-    unwrap(await engine['hosts.connect']({ hostId: added.id }));
-    ids.set(h.id, added.id as HostId);
-  }
-  const inventory = async (labHost: string) =>
-    unwrap(await engine['inventory.get']({ hostId: ids.get(labHost) as HostId }));
-  return { engine, ids, inventory };
+  const e = await labHostsEngine(lab, hosts, { bindingPollMs: 1000 });
+  engines.push(e.engine);
+  return e;
 }
 
 beforeAll(async () => {
@@ -65,14 +44,7 @@ describe('the far end of a cut across hosts', () => {
     // A second instance reads the enforcing host first: the far guest is unknown then.
     const b = await engineOn([enforcing]);
     expect((await b.inventory(enforcing.id)).cuts).toEqual([]);
-    const added = unwrap(
-      await b.engine['hosts.add']({
-        uri: `ssh://${far.ssh.user}@${far.ssh.host}:${far.ssh.port}`,
-        auth: { method: 'key', keyPath: far.ssh.key },
-        label: far.id,
-      }),
-    );
-    unwrap(await b.engine['hosts.connect']({ hostId: added.id }));
+    await b.connect(far);
     let listed: ActiveCut[] = [];
     const t0 = Date.now();
     await waitUntil(
@@ -92,7 +64,6 @@ describe('the far end of a cut across hosts', () => {
     expect(cut.state).toBe('applied');
 
     unwrap(await a.engine['chaos.heal']({ all: true }));
-    expect(await bindingsOfEveryHost(lab)).toEqual(original);
-    for (const h of lab.hosts) expect(await ourFiltersOf(h), h.id).toEqual([]);
+    await expectHostsAsBefore(lab, original, 'after the heal');
   }, 120_000);
 });

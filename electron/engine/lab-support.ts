@@ -3,7 +3,7 @@
 // witness: not our RPC client) for byte-for-byte comparisons.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type LabState, readLabState, virsh } from '../../lab/lab-client';
+import { type LabHostState, type LabState, readLabState, virsh } from '../../lab/lab-client';
 import {
   type CutEnd,
   type CutRequest,
@@ -57,6 +57,50 @@ export async function labEngine(): Promise<LabEngine> {
     },
     close: () => engine.close(),
   };
+}
+
+/** An engine on some hosts of a lab of several (`lab up --hosts N`), each through its own sshd. */
+export interface LabHostsEngine {
+  engine: Engine;
+  /** The engine's host id of each lab host (h1, h2...), as connected so far. */
+  ids: Map<string, HostId>;
+  /** Adds and connects one more lab host, labelled by its lab id. */
+  connect(h: LabHostState): Promise<HostId>;
+  inventory(labHost: string): Promise<HostInventory>;
+}
+
+export async function labHostsEngine(
+  lab: LabState,
+  hosts: readonly LabHostState[],
+  o: { bindingPollMs?: number } = {},
+): Promise<LabHostsEngine> {
+  const engine = await createEngine({
+    profiles: memoryProfiles(),
+    knownHostsPath: lab.ssh.knownHosts,
+    face: 'test',
+    ...(o.bindingPollMs ? { bindingPollMs: o.bindingPollMs } : {}),
+  });
+  const ids = new Map<string, HostId>();
+  const connect = async (h: LabHostState) => {
+    const added = unwrap(
+      await engine['hosts.add']({
+        uri: `ssh://${h.ssh.user}@${h.ssh.host}:${h.ssh.port}`,
+        auth: { method: 'key', keyPath: h.ssh.key },
+        label: h.id,
+      }),
+    );
+    unwrap(await engine['hosts.connect']({ hostId: added.id }));
+    const id = HostId.parse(added.id);
+    ids.set(h.id, id);
+    return id;
+  };
+  for (const h of hosts) await connect(h);
+  const inventory = async (labHost: string) => {
+    const id = ids.get(labHost);
+    if (!id) throw new Error(`lab host ${labHost} is not connected`);
+    return unwrap(await engine['inventory.get']({ hostId: id }));
+  };
+  return { engine, ids, connect, inventory };
 }
 
 /** A guest's first interface as a cut's end (the lab's guests have one each). */
