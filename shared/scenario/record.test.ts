@@ -42,6 +42,21 @@ describe('recorded actions as a scenario', () => {
     ).toEqual([{ cut: { from: 'lab-node2', to: 'lab-node1', direction: 'one-way' } }]);
   });
 
+  it('writes a cut to the outside as a step of its own, the guest first when it goes both ways', () => {
+    const gateway = { outside: 'gateway' };
+    expect(
+      cutSteps([
+        { from: gateway, to: 'lab-node2', direction: 'both', scope: all },
+        { from: 'lab-node1', to: gateway, direction: 'both', scope: all },
+        { from: gateway, to: 'lab-node1', direction: 'one-way', scope: { kind: 'udp', port: 53 } },
+      ]),
+    ).toEqual([
+      { cut: { from: 'lab-node2', to: gateway } },
+      { cut: { from: 'lab-node1', to: gateway } },
+      { cut: { from: gateway, to: 'lab-node1', direction: 'one-way', scope: 'udp', port: 53 } },
+    ]);
+  });
+
   it('keeps one-way cuts and scopes apart, with their port', () => {
     expect(
       cutSteps([

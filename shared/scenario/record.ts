@@ -7,10 +7,13 @@ import type { Scenario, Step } from './model';
 // duration; when the user acted again before that ran out, the rest of the recording runs in a
 // parallel branch beside it, so the replay keeps the timing the user had.
 
+/** One end of a recorded cut: a guest by name, or addresses outside the guests as the user named them. */
+export type RecordedEnd = string | { outside: string };
+
 /** One cut as the user made it, guests by name. */
 export type RecordedCut = {
-  from: string;
-  to: string;
+  from: RecordedEnd;
+  to: RecordedEnd;
   direction: 'both' | 'one-way';
   scope: CutScope;
   /** Only when the two guests share several networks or bridges. */
@@ -60,34 +63,37 @@ export function formatDuration(ms: number): string {
 
 const byName = new Intl.Collator('en', { numeric: true });
 
-const one = (names: string[]): string | string[] => (names.length === 1 ? (names[0] ?? '') : names);
-
 /**
  * A stroke's cuts in the fewest steps: cuts that share their `from` guest, direction and scope
- * become one step "from X to [Y, Z]" (both-way cuts may be turned round to share an end).
+ * become one step "from X to [Y, Z]" (both-way cuts may be turned round to share an end). A cut
+ * to the outside is a step of its own, its guest first when it goes both ways.
  */
 export function cutSteps(recorded: readonly RecordedCut[]): Step[] {
-  type Group = Omit<RecordedCut, 'to'> & { to: string[] };
+  type Group = Omit<RecordedCut, 'to'> & { to: RecordedEnd[] };
   const groups: Group[] = [];
   // A both-way cut has no direction: its ends are written in the order people count them
   // (node2 before node10), not the order of the link's ends, which follows the guests' uuids.
+  const turnedRound = (c: RecordedCut) =>
+    typeof c.to === 'string' && (typeof c.from !== 'string' || byName.compare(c.to, c.from) < 0);
   const cuts = recorded.map((c) =>
-    c.direction === 'both' && byName.compare(c.to, c.from) < 0
-      ? { ...c, from: c.to, to: c.from }
-      : c,
+    c.direction === 'both' && turnedRound(c) ? { ...c, from: c.to, to: c.from } : c,
   );
   const same = (g: Group, c: RecordedCut) =>
     g.direction === c.direction &&
     g.segment === c.segment &&
     JSON.stringify(g.scope) === JSON.stringify(c.scope);
   for (const cut of cuts) {
-    const forward = groups.find((g) => same(g, cut) && g.from === cut.from);
+    // Only guests are listed together; a side that is outside the guests names one target.
+    const between = typeof cut.from === 'string' && typeof cut.to === 'string';
+    const forward = between && groups.find((g) => same(g, cut) && g.from === cut.from);
     if (forward) {
       if (!forward.to.includes(cut.to)) forward.to.push(cut.to);
       continue;
     }
     const turned =
-      cut.direction === 'both' ? groups.find((g) => same(g, cut) && g.from === cut.to) : undefined;
+      between && cut.direction === 'both'
+        ? groups.find((g) => same(g, cut) && g.from === cut.to)
+        : undefined;
     if (turned) {
       if (!turned.to.includes(cut.from)) turned.to.push(cut.from);
       continue;
@@ -97,7 +103,7 @@ export function cutSteps(recorded: readonly RecordedCut[]): Step[] {
   return groups.map((g) => ({
     cut: {
       from: g.from,
-      to: one(g.to),
+      to: g.to.length === 1 ? (g.to[0] as RecordedEnd) : (g.to as string[]),
       ...(g.direction === 'one-way' ? { direction: 'one-way' as const } : {}),
       ...(g.scope.kind === 'all' ? {} : { scope: g.scope.kind }),
       ...('port' in g.scope && g.scope.port !== undefined ? { port: g.scope.port } : {}),

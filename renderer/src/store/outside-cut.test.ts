@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { type ApplyResult, fail, ok, type Result } from '../../../shared/api';
 import { engineTestDouble, labGuest, labHost, labInventory } from '../../../shared/api/fixtures';
+import { Scenario } from '../../../shared/scenario/model';
 import { createChaosStore } from './store';
 
 // The store's side of the guest panel's cut from outside: what reaches chaos.apply, the notice,
-// and the engine's refusal handed back to the form in its own words.
+// the engine's refusal handed back to the form in its own words, and the step a recording keeps.
 
 const applied: ApplyResult = {
   applyId: 'apply-9' as never,
@@ -52,9 +54,27 @@ describe('a cut from outside, from the store', () => {
         .notices.map((n) => [n.tone, n.message])
         .slice(-1),
     ).toEqual([['success', `${label}: 0 libvirt operations on 1 port; heals itself in 30 s.`]]);
-    // A scenario names guests: a cut to the outside is not written into a recording as an empty step.
-    const recording = store.getState().recording;
-    expect(recording.state === 'on' && recording.actions).toEqual([]);
+    // Recorded as the user named the outside, so a replay finds the guest's gateway anew.
+    store.getState().stopRecording();
+    expect(Scenario.parse(parse(store.getState().scenarioFile.text)).steps).toEqual([
+      { cut: { from: 'lab-node1', to: { outside: 'gateway' } }, duration: '30s' },
+    ]);
+  });
+
+  it('records one way from the outside with the outside first, and a bare address as typed', async () => {
+    const { store } = await started(() => ok(applied));
+    store.getState().startRecording();
+    const inbound = {
+      ...cut,
+      from: { address: '10.0.0.0/8' },
+      to: cut.from,
+      direction: 'one-way' as const,
+    };
+    expect(await store.getState().cutOutside(label, inbound)).toBeNull();
+    store.getState().stopRecording();
+    expect(Scenario.parse(parse(store.getState().scenarioFile.text)).steps).toEqual([
+      { cut: { from: { outside: '10.0.0.0/8' }, to: 'lab-node1', direction: 'one-way' } },
+    ]);
   });
 
   it("hands the engine's words back to the form when it refuses", async () => {

@@ -4,6 +4,7 @@ import type {
   ApiError,
   ApplyRequest,
   ChaosApi,
+  CutEnd,
   GuestId,
   HealRequest,
   HostId,
@@ -14,7 +15,7 @@ import type {
   ScenarioPlan,
   ScenarioSource,
 } from '../../../shared/api';
-import { guestEndsOf, isGuestCut } from '../../../shared/api';
+import { guestEndsOf, isGuestCut, isGuestEnd } from '../../../shared/api';
 import {
   type RecordedAction,
   type RecordedCut,
@@ -203,13 +204,15 @@ export function recordedApply(
 ): UnstampedAction {
   const { name, segment } = guestNames(s);
   if ('cuts' in request) {
-    // The scenario file names guests: only cuts between guests are recorded.
-    const cuts: RecordedCut[] = request.cuts.filter(isGuestCut).map((c) => ({
-      from: name(c.from.guestId),
-      to: name(c.to.guestId),
+    // Guests by name; the outside as the user named it ("gateway", a DNS name), so a replay
+    // finds each guest's own gateway and resolves the name anew, as the file's steps do.
+    const end = (e: CutEnd) => (isGuestEnd(e) ? name(e.guestId) : { outside: e.name ?? e.address });
+    const cuts: RecordedCut[] = request.cuts.map((c) => ({
+      from: end(c.from),
+      to: end(c.to),
       direction: c.direction,
       scope: c.scope,
-      segment: segment(c.from.guestId, c.to.guestId, c.from.mac),
+      segment: isGuestCut(c) ? segment(c.from.guestId, c.to.guestId, c.from.mac) : undefined,
     }));
     return { kind: 'cut', cuts, durationSeconds };
   }

@@ -260,8 +260,6 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       label: string,
       linkIds: string[],
       request: ApplyRequest,
-      // A scenario file names guests: a cut to the outside has no step to record yet.
-      recordable = true,
     ): Promise<string | null> => {
       const field = get().duration;
       // Never read an invalid duration as "no limit": that would make the cut permanent.
@@ -281,7 +279,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       });
       if (!result) return refused;
       notify('success', describeApply(label, result.value, duration));
-      if (recordable) scenarios.record(at, () => recordedApply(before, request, duration));
+      scenarios.record(at, () => recordedApply(before, request, duration));
       return null;
     };
 
@@ -440,7 +438,7 @@ export function createChaosStore(api: ChaosApi, env: StoreEnvironment = {}): Cha
       },
 
       cutOutside(label, cut) {
-        return apply(label, [], { cuts: [cut] }, false);
+        return apply(label, [], { cuts: [cut] });
       },
 
       async healLink(linkId) {
