@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Guest, guestId, segmentId } from '../api';
+import { type Guest, guestId, type SegmentId, segmentId } from '../api';
 import { LAB_HOST, labGuest, labInventory, labMac } from '../api/fixtures';
 import { ScenarioError } from './problems';
 import { linksOf, selectGuests, sharedInterfaces } from './select';
@@ -108,6 +108,31 @@ describe('sharedInterfaces and linksOf', () => {
     expect(() => sharedInterfaces(twoNics(1), twoNics(2))).toThrow(
       'lab-node1 and lab-node2 share several segments (kvmchaos-lab, other): pick one with --segment',
     );
+  });
+
+  it("across hosts, --segment may name the segment by either host's name for it", () => {
+    // Host 1 calls the joined segments kvmchaos-lab and other; host 2 calls them br0 and br1.
+    const h2 = 'remote-2' as typeof LAB_HOST;
+    const [br0, br1] = [segmentId(h2, 'bridge', 'br0'), segmentId(h2, 'bridge', 'br1')];
+    const joined = new Map<string, string>([
+      [br0, segmentId(LAB_HOST, 'network', 'kvmchaos-lab')],
+      [br1, other],
+    ]);
+    const segmentOf = (id: SegmentId) => (joined.get(id) ?? id) as SegmentId;
+    const far = twoNics(2);
+    const b = {
+      ...far,
+      interfaces: far.interfaces.map((i, n) => ({ ...i, segmentId: n === 0 ? br0 : br1 })),
+    };
+    const pick = (name: string) => sharedInterfaces(twoNics(1), b, name, '--segment', segmentOf);
+    expect(pick('other')).toEqual(pick('br1'));
+    expect(pick('br1')).toEqual([
+      { guestId: labGuest(1).id, mac: '52:54:00:00:01:01' },
+      { guestId: labGuest(2).id, mac: '52:54:00:00:01:02' },
+    ]);
+    expect(pick('kvmchaos-lab')).toEqual(pick('br0'));
+    expect(pick('br0')[0].mac).toBe(labMac(1));
+    expect(() => pick('br7')).toThrow('share no segment named br7');
   });
 
   it('links: every pair on a common segment, sorted', () => {

@@ -2,7 +2,14 @@
 // as the CLI's several -c), and the links between guests (two interfaces on a common segment,
 // which may span hosts) that cuts and nemeses work on. Guest names across hosts are resolved
 // here for the whole CLI too: `name@host` picks one where a name is taken on several hosts.
-import { type Guest, type GuestEnd, type GuestId, parseGuestId, type SegmentId } from '../api';
+import {
+  type Guest,
+  type GuestEnd,
+  type GuestId,
+  type GuestInterface,
+  parseGuestId,
+  type SegmentId,
+} from '../api';
 import { problemAt, ScenarioError } from './problems';
 
 /** Which segment an interface's segment is part of; across hosts, several ids are one segment. */
@@ -154,15 +161,19 @@ export function sharedInterfaces(
   pickWith = '--segment',
   segmentOf: SegmentOf = sameId,
 ): [GuestEnd, GuestEnd] {
+  // Across hosts one segment may go by two names (a network on one, a bridge on the other):
+  // either end's name picks it.
+  const named = (...ends: GuestInterface[]) =>
+    segment === undefined || ends.some((i) => i.segmentId?.endsWith(`:${segment}`));
   const pairs = a.interfaces.flatMap((x) =>
     b.interfaces
       .filter(
         (y) =>
           x.segmentId !== null &&
           y.segmentId !== null &&
-          segmentOf(x.segmentId) === segmentOf(y.segmentId),
+          segmentOf(x.segmentId) === segmentOf(y.segmentId) &&
+          named(x, y),
       )
-      .filter((y) => segment === undefined || y.segmentId?.endsWith(`:${segment}`))
       .map((y) => [x, y] as const),
   );
   const fail = (message: string) => new ScenarioError([problemAt('', message)]);
