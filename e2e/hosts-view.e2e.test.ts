@@ -14,6 +14,7 @@ import { testDriverNodeXml } from '../lab/test-driver-node';
 import { unwrap } from '../shared/api';
 import { CHROMIUM_ARGS, ensureRendererBuilt, OUTPUT } from './harness';
 import { GraphPage } from './pages/GraphPage';
+import { ScenariosPage } from './pages/ScenariosPage';
 
 const HOSTS = 3;
 const GUESTS = 8;
@@ -161,6 +162,29 @@ describe('several hosts on one screen', () => {
     await page.screenshot({ path: join(OUTPUT, 'hosts-isolate-preview.png') });
     await page.getByTestId('preview-cancel').click();
     await expect.poll(() => sides.count()).toBe(0);
+  });
+
+  it('plans a scenario over every host by default, and over the one host picked', async () => {
+    const scenarios = new ScenariosPage(page);
+    await scenarios.open();
+    const picker = page.getByTestId('scenario-host');
+    expect(await picker.locator('option:checked').textContent()).toBe(`All ${HOSTS} hosts`);
+    await scenarios.openFile(
+      'across.yaml',
+      'name: across\nsteps:\n  - partition: isolate\n    guests: [h1-node1]\n  - partition: isolate\n    guests: [h3-node2]\n',
+    );
+    await scenarios.button('plan').click();
+    await expect.poll(() => scenarios.steps().count()).toBe(2);
+    expect(await scenarios.steps().nth(0).textContent()).toContain('h1-node1');
+    expect(await scenarios.steps().nth(1).textContent()).toContain('h3-node2');
+    // On h1 alone, h3's guest is not there to name.
+    await picker.selectOption({ label: 'h1' });
+    await scenarios.button('plan').click();
+    await expect.poll(() => scenarios.problems().count()).toBe(1);
+    expect(await scenarios.problems().getAttribute('data-line')).toBe('6');
+    expect(await page.getByTestId('scenario-problems').textContent()).toContain('h3-node2');
+    await picker.selectOption({ label: `All ${HOSTS} hosts` });
+    await page.getByTestId('tab-inspector').click();
   });
 
   it('zooms to a host from the host list, and back to all hosts', async () => {

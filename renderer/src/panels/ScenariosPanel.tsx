@@ -256,12 +256,14 @@ export function ScenariosPanel() {
         </label>
         {hosts.length > 1 && (
           <label className="field field--inline">
-            <span>Host</span>
+            <span>Hosts</span>
             <select
               data-testid="scenario-host"
+              title="The hosts whose guests the scenario names: all of them together, or one"
               value={hostId ?? ''}
               onChange={(e) => s.setScenarioHost((e.target.value || null) as never)}
             >
+              <option value="">All {hosts.length} hosts</option>
               {hosts.map((h) => (
                 <option key={h.id} value={h.id}>
                   {h.label || h.uri}

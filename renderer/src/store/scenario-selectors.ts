@@ -5,6 +5,7 @@ import {
   type PlannedStep,
   type RunStatus,
 } from '../../../shared/api';
+import { qualifiedName } from '../../../shared/scenario/select';
 import type { GraphModel } from '../graph/model';
 import type { ChaosState } from './initial-state';
 import { partitionGrudge } from './partition-sides';
@@ -54,14 +55,22 @@ function stepHighlight(
   guestIds: Set<string>,
   linkIds: Set<string>,
 ) {
-  const hostId: HostId = run.plan.hostId;
-  const guests = model.guests.filter((g) => g.hostId === hostId);
-  const byName = new Map(guests.map((g) => [g.guest.name, g.id as string]));
+  const hostIds = new Set<HostId>(run.plan.hostIds ?? [run.plan.hostId]);
+  const guests = model.guests.filter((g) => hostIds.has(g.hostId));
+  // A plan over several hosts names a guest `name@host` where another host has the name too.
+  const count = new Map<string, number>();
+  for (const g of guests) count.set(g.guest.name, (count.get(g.guest.name) ?? 0) + 1);
+  const byName = new Map<string, string>();
+  for (const g of guests) {
+    byName.set(qualifiedName(g.guest), g.id);
+    if (count.get(g.guest.name) === 1) byName.set(g.guest.name, g.id);
+  }
   for (const name of step.guests) {
     const id = byName.get(name);
     if (id) guestIds.add(id);
   }
-  const links = model.links.filter((l) => l.hostId === hostId);
+  const ours = new Set<string>(guests.map((g) => g.id));
+  const links = model.links.filter((l) => ours.has(l.a.guestId) && ours.has(l.b.guestId));
   const between = (x: string, y: string) =>
     links.filter(
       (l) => (l.a.guestId === x && l.b.guestId === y) || (l.a.guestId === y && l.b.guestId === x),

@@ -32,7 +32,8 @@ export type FileProblem = { line: number; column: number; path: string; message:
 export type PlanView =
   | { state: 'none' }
   | { state: 'planning' }
-  | { state: 'planned'; plan: ScenarioPlan; source: ScenarioSource }
+  /** hosts: those it was planned over (a plan is fresh while the hosts and source are the same). */
+  | { state: 'planned'; plan: ScenarioPlan; source: ScenarioSource; hosts: readonly HostId[] }
   | { state: 'refused'; error: ApiError; problems: FileProblem[] };
 
 /** A run as last reported, and when (the local clock ticks on from there while it runs). */
@@ -48,7 +49,7 @@ export type ScenarioState = {
   nemesisForm: NemesisForm;
   /** Overrides the file's seed; empty: the file's, else one drawn by the engine. */
   scenarioSeed: string;
-  /** The host plans and runs are made on; null: the first connected host. */
+  /** The one host plans and runs are made on; null: every connected host together. */
   scenarioHostId: HostId | null;
   scenarioPlan: PlanView;
   runs: Record<string, RunView>;

@@ -3,6 +3,8 @@ import { parse } from 'yaml';
 import {
   type ApplyResult,
   fail,
+  guestId,
+  HostId,
   ok,
   type PlannedStep,
   type RunStatus,
@@ -17,6 +19,7 @@ import {
   labHost,
   labInventory,
   labMac,
+  labUuid,
 } from '../../../shared/api/fixtures';
 import { Scenario } from '../../../shared/scenario/model';
 import { linkId } from '../graph/model';
@@ -296,6 +299,54 @@ describe('scenario runs in the store', () => {
       reduceEvent(store.getState(), { type: 'scenario.run', run: run({ runId: 'ci-7' }) }, 0).patch
         .runs?.['ci-7'],
     ).toBeDefined();
+  });
+});
+
+describe('scenarios over several hosts', () => {
+  // A second host with a guest named as one of the lab's (lab-node1) and one of its own.
+  const H2 = HostId.parse('kvm2');
+  const onH2 = (n: number) => labGuest(n, { id: guestId(H2, labUuid(n)), hostId: H2 });
+  const host2 = { ...labHost, id: H2, label: 'kvm2', status: { ...labHost.status, hostId: H2 } };
+  const twoHosts = {
+    'hosts.list': () => ok([labHost, host2]),
+    'segments.list': () => ok([]),
+    'inventory.get': (p: unknown) =>
+      ok(
+        (p as { hostId: string }).hostId === H2
+          ? labInventory(0, { hostId: H2, hostname: 'kvm2', guests: [onH2(1), onH2(4)] })
+          : labInventory(3),
+      ),
+  };
+  const callsOf = (engine: { calls: { name: string; params: unknown }[] }, name: string) =>
+    engine.calls.filter((c) => c.name === name).map((c) => c.params);
+
+  it('plans and runs over every connected host together, or over the one picked', async () => {
+    const { engine, store } = await started(twoHosts);
+    await store.getState().playScenario();
+    const both = { hostId: LAB_HOST, hostIds: [LAB_HOST, H2] };
+    expect(callsOf(engine, 'scenario.plan')).toEqual([expect.objectContaining(both)]);
+    expect(callsOf(engine, 'scenario.start')).toEqual([expect.objectContaining(both)]);
+
+    store.getState().setScenarioHost(H2);
+    await store.getState().planScenario();
+    const one = callsOf(engine, 'scenario.plan').at(-1);
+    expect(one).toMatchObject({ hostId: H2 });
+    expect(one).not.toHaveProperty('hostIds');
+  });
+
+  it('a run across hosts lights its guests on each host, name@host where a name is on both', async () => {
+    const { engine, store } = await started(twoHosts);
+    const across: ScenarioPlan = {
+      ...plan,
+      hostIds: [LAB_HOST, H2],
+      steps: [step({ kind: 'cut', guests: ['lab-node1@kvm2', 'lab-node2', 'lab-node4'] })],
+    };
+    engine.emit({
+      type: 'scenario.run',
+      run: run({ plan: across, stepStatus: ['active'], nextAtMs: null }),
+    });
+    const lit = selectScenarioHighlight(store.getState()).guestIds;
+    expect([...lit].sort()).toEqual([onH2(1).id, g2.id, onH2(4).id].sort());
   });
 });
 

@@ -149,11 +149,21 @@ export function readSeed(text: string): Parsed<number | undefined> {
     : { ok: false, problem: `seed: '${t}' is not a whole number from 0 to 4294967295` };
 }
 
-/** The host plans go to: the one picked, else the first connected one. */
-export function scenarioHost(s: ChaosState): HostId | null {
-  const connected = s.hosts.filter((h) => h.status.state === 'connected');
-  if (s.scenarioHostId && connected.some((h) => h.id === s.scenarioHostId)) return s.scenarioHostId;
-  return connected[0]?.id ?? null;
+/**
+ * The hosts plans are made over: the one picked, else every connected host, whose guests one
+ * file then names together (as the CLI's several -c).
+ */
+export function scenarioHosts(s: ChaosState): HostId[] {
+  const connected = s.hosts.filter((h) => h.status.state === 'connected').map((h) => h.id);
+  if (s.scenarioHostId && connected.includes(s.scenarioHostId)) return [s.scenarioHostId];
+  return connected;
+}
+
+/** The hosts as a plan or start request names them. */
+function hostsRequest(hosts: readonly HostId[]): { hostId: HostId; hostIds?: HostId[] } | null {
+  const [first] = hosts;
+  if (!first) return null;
+  return hosts.length > 1 ? { hostId: first, hostIds: [...hosts] } : { hostId: first };
 }
 
 /** A run's clock now: it ticks on from the last report while the run runs. */
@@ -297,24 +307,25 @@ export function createScenarioActions(tools: ScenarioTools): {
   };
 
   const plan = async (): Promise<ScenarioPlan | null> => {
-    const hostId = scenarioHost(get());
+    const hosts = scenarioHosts(get());
+    const on = hostsRequest(hosts);
     const from = source();
     const seed = readSeed(get().scenarioSeed);
-    const problem = !hostId
+    const problem = !on
       ? 'no connected host to plan on'
       : !from.ok
         ? from.problem
         : !seed.ok
           ? seed.problem
           : null;
-    if (problem || !hostId || !from.ok || !seed.ok) {
+    if (problem || !on || !from.ok || !seed.ok) {
       const error: ApiError = { code: 'invalid-request', message: problem ?? '' };
       set({ scenarioPlan: { state: 'refused', error, problems: [] } });
       return null;
     }
     set({ scenarioPlan: { state: 'planning' } });
     const request = {
-      hostId,
+      ...on,
       source: from.value,
       ...(seed.value === undefined ? {} : { seed: seed.value }),
     };
@@ -329,7 +340,7 @@ export function createScenarioActions(tools: ScenarioTools): {
       });
       return null;
     }
-    set({ scenarioPlan: { state: 'planned', plan: result.value, source: from.value } });
+    set({ scenarioPlan: { state: 'planned', plan: result.value, source: from.value, hosts } });
     return result.value;
   };
 
@@ -341,12 +352,13 @@ export function createScenarioActions(tools: ScenarioTools): {
       shown.state === 'planned' &&
       from.ok &&
       JSON.stringify(shown.source) === JSON.stringify(from.value) &&
-      shown.plan.hostId === scenarioHost(get());
+      shown.hosts.join() === scenarioHosts(get()).join();
     const planned = fresh ? shown.plan : await plan();
     const latest = get().scenarioPlan;
-    if (!planned || latest.state !== 'planned') return null;
+    const on = latest.state === 'planned' ? hostsRequest(latest.hosts) : null;
+    if (!planned || latest.state !== 'planned' || !on) return null;
     // The seed of the plan shown, so the run does exactly what the timeline says.
-    const request = { hostId: planned.hostId, source: latest.source, seed: planned.seed, paused };
+    const request = { ...on, source: latest.source, seed: planned.seed, paused };
     const result = await change(`Run ${planned.name}`, 'apply', [], (consent) =>
       api['scenario.start']({ ...request, ...consent }),
     );
