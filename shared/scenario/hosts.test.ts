@@ -73,6 +73,15 @@ describe('guest names over several hosts', () => {
     expect(splitHost('@x')).toEqual({ name: '@x', host: null });
   });
 
+  it("a guest whose own name holds an '@' answers to it, on one host or several", () => {
+    const odd = guestOn(KVM1, 5, 'app@blue', seg1);
+    expect(names(guestsNamed([odd], 'app@blue'))).toEqual(['app@blue@root@kvm1:22']);
+    expect(names(guestsNamed([odd, ...kvm2Guests], 'app@blue@kvm1'))).toEqual([
+      'app@blue@root@kvm1:22',
+    ]);
+    expect(guestsNamed([odd], 'app@kvm1')).toEqual([]);
+  });
+
   it('names a host by its id, or by its address with or without the port', () => {
     for (const named of ['root@kvm2:22', 'kvm2:22', 'kvm2'])
       expect(isHostNamed(KVM2, named)).toBe(true);

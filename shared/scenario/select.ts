@@ -41,10 +41,17 @@ export function guestsNamed(guests: readonly Guest[], selector: string): Guest[]
 }
 
 function namedExactly(selector: string): (g: Guest) => boolean {
-  const { name, host } = splitHost(selector);
+  // libvirt allows '@' in a domain's name, so any '@' may be the one before the host:
+  // `app@blue@kvm1` is the guest app@blue on kvm1 (or app on host blue@kvm1).
+  const readings: Array<{ name: string; host: string | null }> = [{ name: selector, host: null }];
+  for (let at = selector.indexOf('@', 1); at > 0; at = selector.indexOf('@', at + 1))
+    readings.push({ name: selector.slice(0, at), host: selector.slice(at + 1) });
   return (g) =>
-    (g.name === name || g.uuid === name.toLowerCase()) &&
-    (host === null || isHostNamed(hostOf(g), host));
+    readings.some(
+      ({ name, host }) =>
+        (g.name === name || g.uuid === name.toLowerCase()) &&
+        (host === null || isHostNamed(hostOf(g), host)),
+    );
 }
 
 /** A guest named with its host, `db1@root@kvm2:22`: it alone answers to that, on any hosts. */
