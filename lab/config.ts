@@ -32,6 +32,8 @@ export const paths = {
   sshdConfig: join(STATE_DIR, 'sshd_config'),
   sshdHostKey: join(STATE_DIR, 'ssh_host_ed25519_key'),
   sshdPid: join(STATE_DIR, 'sshd.pid'),
+  /** /dev/kvm's owner and mode before `up` shared it with group kvm (lab/kvm-device.ts). */
+  kvmDevice: join(STATE_DIR, 'kvm-device.json'),
   libvirtdPid: '/run/libvirtd.pid',
   virtlogdPid: '/run/virtlogd.pid',
   console: (guest: string) => join(STATE_DIR, `${guest}.console`),

@@ -57,6 +57,7 @@ import {
   stopHostLibvirtd,
 } from './hosts';
 import { buildImage } from './image';
+import { restoreKvmDevice, shareKvmDevice } from './kvm-device';
 import { HEALTH_PROTOCOLS, type Matrix, reaches, readMatrixFrom, readTail } from './matrix';
 import { enteredShell, firstHostShell, LabError, sleep } from './run';
 
@@ -201,6 +202,7 @@ export async function up(
   const { hostKey } = await phase('daemons', async () => {
     await ensureStateDir();
     await ensureNamespace();
+    await shareKvmDevice(paths.kvmDevice);
     await startLibvirt();
     return startSshd();
   });
@@ -373,6 +375,7 @@ export async function down(opts: { purge?: boolean }, log: (s: string) => void):
   await rm(`/var/lib/libvirt/dnsmasq/${BRIDGE_NAME}.status`, { force: true });
   await rm(`/var/lib/libvirt/dnsmasq/${NETWORK_NAME}.conf`, { force: true });
   await rm(`/var/lib/libvirt/dnsmasq/${NETWORK_NAME}.hostsfile`, { force: true });
+  await restoreKvmDevice(paths.kvmDevice);
   await rm(STATE_DIR, { recursive: true, force: true });
   if (opts.purge) await rm(IMAGE_DIR, { recursive: true, force: true });
 }
