@@ -20,13 +20,7 @@
 import type { FilterRef } from '../libvirt/filterref';
 import { parameterValues } from '../libvirt/filterref';
 import { type FilterDef, filterRefs } from '../libvirt/nwfilter';
-import {
-  attempt,
-  type FilterName,
-  type MacAddress,
-  macAddress,
-  type Uuid,
-} from '../libvirt/values';
+import { attempt, type FilterName, macAddress, type Uuid } from '../libvirt/values';
 import {
   CutError,
   compareText,

@@ -8,7 +8,7 @@
 // different cuts never read-modify-write the same element; writing the same cut twice is
 // idempotent. Set live and persistently, so a guest restart and a libvirtd restart keep it.
 
-import { attempt, type MacAddress, macAddress, type Uuid } from '../libvirt/values';
+import { attempt, macAddress, type Uuid } from '../libvirt/values';
 import { attr, el, elements, type XmlElement } from '../libvirt/xml';
 import {
   type Cut,

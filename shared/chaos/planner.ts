@@ -52,7 +52,6 @@ import {
 import {
   cutFilterName,
   DOMAIN_ID_VARIABLE,
-  dropFilterName,
   isCutFilter,
   isPortFilter,
   parseOurName,
@@ -437,7 +436,7 @@ export function planCuts(
   // A wrapped port left without rules gets its original back: one more unfiltered window.
   const unwrapWindow = (m: Endpoint) => {
     const v = viewByMac.get(m);
-    return v !== undefined && v.bound && !v.interfaceOwned && v.original !== null;
+    return v?.bound === true && !v.interfaceOwned && v.original !== null;
   };
   for (const f of pending) {
     const [a, b] = f.src < f.dst ? [f.src, f.dst] : [f.dst, f.src];
