@@ -1,8 +1,8 @@
 // Cuts across two libvirt hosts through the engine, judged by the lab's traffic matrix and each
 // host's own bindings read with virsh over that host's sshd (independent of our RPC client):
 // a guest of host 2 isolated from host 1's guests, halves that mix hosts, a split by host, and a
-// host whose libvirtd stops answering in the middle of a partition (the other host's part is
-// undone, the error names the host).
+// host whose libvirtd stops answering, or dies, in the middle of a partition (the other host's
+// part is undone, the error names the host).
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hostPaths, hostPlan } from '../../lab/config';
@@ -13,6 +13,7 @@ import {
   ourFiltersOf,
   virshAt,
 } from '../../lab/hosts-support';
+import { startLibvirtdOf } from '../../lab/lab';
 import {
   allGuests,
   exactlyCut,
@@ -173,44 +174,72 @@ describe('cuts across two libvirt hosts', () => {
   });
 
   it("undoes host 1's part when host 2's libvirtd stops answering mid-partition, and names host 2", async () => {
-    const root = hostPlan(2).root as string;
-    const pid = Number((await readFile(hostPaths(root).libvirtdPid, 'utf8')).trim());
-    expect(pid).toBeGreaterThan(1);
-    // Halves mixing hosts: both hosts have a part (a 2x2 cover takes one port on each side).
-    const names = ['lab-node1', 'h2-node1', 'h2-node2', 'lab-node2'];
-    const guestIds = await ids(names);
-    const t0 = performance.now();
-    const pending = engine['chaos.apply']({ partition: { topology: 'halves', guestIds } });
-    // Host 2's daemon freezes once the change is under way: its part hangs until keepalive gives
-    // up on it, while host 1's part runs to the end and must then be undone.
-    process.kill(pid, 'SIGSTOP');
-    let r: Awaited<typeof pending>;
-    try {
-      r = await pending;
-    } finally {
+    // Frozen once the change is under way: host 2's part hangs until keepalive gives up on it,
+    // while host 1's part runs to the end and must then be undone.
+    const { r, seconds } = await partitionWith('SIGSTOP', async (pid) => {
       process.kill(pid, 'SIGCONT');
-    }
-    const seconds = (performance.now() - t0) / 1000;
+    });
     console.log(`hosts: the apply with host 2 frozen failed after ${seconds.toFixed(1)} s`);
-    expect(r.ok).toBe(false);
-    if (r.ok) return;
-    expect(r.error.message).toMatch(/^h2: /);
-    expect(r.error.message).toContain('h1');
-    // Host 1 holds nothing of this change: bindings as before, no filter of ours, no intent.
-    expect((await allBindings()).get('h1')).toEqual(original.get('h1'));
-    expect(await ourFiltersOf(lab.hosts[0] as LabHostState)).toEqual([]);
-    expect((await intentHosts()).h1).toBe(0);
-    // Host 2 comes back; whatever its frozen daemon still did, a heal from its own state ends it.
-    await expect
-      .poll(
-        async () => (await engine['hosts.connect']({ hostId: hostIds.get('h2') as HostId })).ok,
-        {
-          timeout: 60_000,
-          interval: 2_000,
-        },
-      )
-      .toBe(true);
-    unwrap(await engine['chaos.repair']({ hostId: hostIds.get('h2') as HostId }));
-    await expectHealedExactly();
+    await expectHost1UndoneAndH2Named(r);
+    await healH2FromItsOwnState();
+  });
+
+  it("undoes host 1's part when host 2's libvirtd dies as the partition starts, and names host 2", async () => {
+    // Killed, not frozen: the connection closes, so host 2's part fails at once rather than after
+    // keepalive, while host 1's part is under way.
+    const { r, seconds } = await partitionWith('SIGKILL', () => startLibvirtdOf('h2'));
+    const said = r.ok ? 'no error' : r.error.message;
+    console.log(
+      `hosts: the apply with host 2's libvirtd killed failed after ${seconds.toFixed(1)} s: ${said}`,
+    );
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(20);
+    await expectHost1UndoneAndH2Named(r);
+    await healH2FromItsOwnState();
   });
 });
+
+/**
+ * A partition of halves mixing hosts (a 2x2 cover takes one port on each side, so both hosts have
+ * a part), with `signal` sent to host 2's libvirtd right after it is asked for; `mend` brings the
+ * daemon back however the apply ends. The apply's result and how long it took to come.
+ */
+async function partitionWith(signal: NodeJS.Signals, mend: (pid: number) => Promise<void>) {
+  const root = hostPlan(2).root as string;
+  const pid = Number((await readFile(hostPaths(root).libvirtdPid, 'utf8')).trim());
+  expect(pid).toBeGreaterThan(1);
+  const guestIds = await ids(['lab-node1', 'h2-node1', 'h2-node2', 'lab-node2']);
+  const t0 = performance.now();
+  const pending = engine['chaos.apply']({ partition: { topology: 'halves', guestIds } });
+  process.kill(pid, signal);
+  try {
+    const r = await pending;
+    return { r, seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    await mend(pid);
+  }
+}
+
+/** The apply failed on host 2, said so first, and host 1 holds nothing of it. */
+async function expectHost1UndoneAndH2Named(r: Awaited<ReturnType<Engine['chaos.apply']>>) {
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.error.message).toMatch(/^h2: /);
+  expect(r.error.message).toContain('h1');
+  // Host 1 holds nothing of this change: bindings as before, no filter of ours, no intent.
+  expect((await allBindings()).get('h1')).toEqual(original.get('h1'));
+  expect(await ourFiltersOf(lab.hosts[0] as LabHostState)).toEqual([]);
+  expect((await intentHosts()).h1).toBe(0);
+}
+
+/** Host 2 back: whatever its daemon still did before it went, a heal from its own state ends it. */
+async function healH2FromItsOwnState() {
+  await expect
+    .poll(async () => (await engine['hosts.connect']({ hostId: hostIds.get('h2') as HostId })).ok, {
+      timeout: 60_000,
+      interval: 2_000,
+    })
+    .toBe(true);
+  unwrap(await engine['chaos.repair']({ hostId: hostIds.get('h2') as HostId }));
+  await expectHealedExactly();
+}
