@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LAB_SEGMENT, labGuest, labHost, labInventory, labMac } from '../../../shared/api/fixtures';
+import { type GuestId, HostId } from '../../../shared/api/values';
 import { cutsForMarks, partitionFor } from './actions';
+import { hostsOf } from './hosts.fixture';
 import { buildGraphModel, linkId, PAIRWISE_LIMIT, spokeId } from './model';
 
 const g = (n: number) => labGuest(n).id;
@@ -123,6 +125,52 @@ describe('partitions from a selection', () => {
     const two = buildGraphModel([labHost], { lab: labInventory(2) });
     expect(partitionFor(two, [g(1)], 'majorities-ring')).toEqual({
       error: 'majorities-ring needs at least 3 guests on the segment.',
+    });
+  });
+});
+
+describe('partitions from a selection across hosts', () => {
+  // Three hosts of 3 guests; the user joined h1's and h2's bridges into one L2 segment, h3's
+  // stays on its own.
+  const { summaries, inventories } = hostsOf(3, 3);
+  const bridge = inventories.h1?.segments[0]?.bridge as string;
+  const joined = [{ segments: ['h1', 'h2'].map((h) => ({ host: HostId.parse(h), bridge })) }];
+  const model = buildGraphModel(summaries, inventories, joined);
+  const id = (name: string): GuestId => {
+    const found = model.guests.find((x) => x.guest.name === name);
+    if (!found) throw new Error(`no guest ${name} in the model`);
+    return found.id;
+  };
+
+  it('isolates guests of two hosts on one joined segment, as the CLI does', () => {
+    expect(partitionFor(model, [id('h2-node1'), id('h1-node3')], 'isolate')).toEqual({
+      request: { topology: 'isolate', guestIds: [id('h1-node3'), id('h2-node1')] },
+    });
+  });
+
+  it('takes the joined segment of both hosts for halves from one selected guest', () => {
+    const outcome = partitionFor(model, [id('h2-node2')], 'halves');
+    const names = ['h1-node1', 'h1-node2', 'h1-node3', 'h2-node1', 'h2-node2', 'h2-node3'];
+    const members =
+      'request' in outcome && 'guestIds' in outcome.request ? outcome.request.guestIds : [];
+    expect([...members].sort()).toEqual(names.map(id).sort());
+  });
+
+  it('splits a selection on one host from the rest of the segment on both hosts', () => {
+    const outcome = partitionFor(model, [id('h1-node1')], 'split-selection');
+    const groups =
+      'request' in outcome && outcome.request.topology === 'groups' ? outcome.request.groups : [];
+    expect(groups[0]).toEqual([id('h1-node1')]);
+    expect([...(groups[1] ?? [])].sort()).toEqual(
+      ['h1-node2', 'h1-node3', 'h2-node1', 'h2-node2', 'h2-node3'].map(id).sort(),
+    );
+  });
+
+  it('refuses guests off the first guest’s segment, naming them', () => {
+    expect(
+      partitionFor(model, [id('h1-node1'), id('h3-node1'), id('h3-node2')], 'isolate'),
+    ).toEqual({
+      error: 'h3-node1, h3-node2 are not on net1: a partition takes guests of one L2 segment.',
     });
   });
 });

@@ -103,16 +103,20 @@ export function partitionFor(
 ): { request: PartitionRequest } | { error: string } {
   if (selected.length === 0) return { error: 'Select one or more guests first.' };
   const guests = new Map(model.guests.map((g) => [g.id as string, g]));
-  const hosts = new Set(selected.map((id) => guests.get(id)?.hostId));
-  if (hosts.size !== 1)
-    return { error: 'Partitions work within one host: select guests of one host.' };
-  const segmentId = guests.get(selected[0] as string)?.segmentId;
-  const segment = model.segments.find((s) => s.id === segmentId);
+  const first = guests.get(selected[0] as string);
+  const segment = model.segments.find((s) => s.id === first?.segmentId);
   if (!segment) return { error: 'The selected guest is on no segment that can be cut.' };
+  // A partition is cut on one L2 segment, which may span hosts (joined by a lease or by the
+  // user): guests of several hosts on it are one partition, guests off it cannot be cut from it.
   const ringOrder = segment.memberIds;
-  const chosen = ringOrder.filter((id) => selected.includes(id));
-  const extra = selected.filter((id) => !ringOrder.includes(id));
-  const selection = [...chosen, ...extra];
+  const off = selected.filter((id) => !ringOrder.includes(id));
+  if (off.length > 0) {
+    const names = off.map((id) => guests.get(id)?.guest.name ?? id).join(', ');
+    return {
+      error: `${names} ${off.length === 1 ? 'is' : 'are'} not on ${segment.segment.name}: a partition takes guests of one L2 segment.`,
+    };
+  }
+  const selection = ringOrder.filter((id) => selected.includes(id));
 
   if (choice === 'isolate') return { request: { topology: 'isolate', guestIds: selection } };
   if (choice === 'split-selection') {
