@@ -39,37 +39,32 @@ export async function ensureRendererBuilt(): Promise<string> {
   return dist;
 }
 
-export interface Harness {
-  lab: LabState;
-  engine: Engine;
-  /** The lab's libvirtd as the engine knows it (the local socket). */
-  hostId: HostId;
+/** Chromium on `kvm-chaos serve`'s page for an engine that is already connected. */
+export interface Browser {
   server: ChaosServer;
   context: BrowserContext;
   page: Page;
   /** Saves a full-window screenshot as e2e/output/<name>.png. */
   shot(name: string): Promise<void>;
+  /** Closes the browser, its profile and the server (not the engine). */
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export interface Harness extends Browser {
+  lab: LabState;
+  engine: Engine;
+  /** The lab's libvirtd as the engine knows it (the local socket). */
+  hostId: HostId;
+}
+
+/** Serves the built UI for `engine` on a loopback port and opens it in a fresh 1600x1000 profile. */
+export async function openBrowser(engine: Engine): Promise<Browser> {
   const staticDir = await ensureRendererBuilt();
-  const lab = await readLabState();
-  const engine = await createEngine({
-    profiles: memoryProfiles(),
-    knownHostsPath: lab.ssh.knownHosts,
-  });
-  const closers: (() => Promise<unknown>)[] = [() => engine.close()];
+  const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
-    // Never leave a cut behind, whatever failed.
-    await engine['chaos.heal']({ all: true }).catch(() => {});
     for (const c of closers.reverse()) await c().catch(() => {});
   };
   try {
-    const host = unwrap(
-      await engine['hosts.add']({ uri: 'qemu:///system', auth: { method: 'local' }, label: 'lab' }),
-    );
-    unwrap(await engine['hosts.connect']({ hostId: host.id }));
     const server = await createServer({ api: engine, staticDir, port: 0 });
     closers.push(() => server.close());
     const userData = await mkdtemp(join(tmpdir(), 'kvm-chaos-e2e-'));
@@ -83,9 +78,6 @@ export async function startHarness(): Promise<Harness> {
     const page = context.pages()[0] ?? (await context.newPage());
     await mkdir(OUTPUT, { recursive: true });
     return {
-      lab,
-      engine,
-      hostId: host.id,
       server,
       context,
       page,
@@ -94,6 +86,32 @@ export async function startHarness(): Promise<Harness> {
       },
       close,
     };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export async function startHarness(): Promise<Harness> {
+  const lab = await readLabState();
+  const engine = await createEngine({
+    profiles: memoryProfiles(),
+    knownHostsPath: lab.ssh.knownHosts,
+  });
+  let browser: Browser | undefined;
+  const close = async () => {
+    // Never leave a cut behind, whatever failed.
+    await engine['chaos.heal']({ all: true }).catch(() => {});
+    await browser?.close();
+    await engine.close().catch(() => {});
+  };
+  try {
+    const host = unwrap(
+      await engine['hosts.add']({ uri: 'qemu:///system', auth: { method: 'local' }, label: 'lab' }),
+    );
+    unwrap(await engine['hosts.connect']({ hostId: host.id }));
+    browser = await openBrowser(engine);
+    return { ...browser, lab, engine, hostId: host.id, close };
   } catch (error) {
     await close();
     throw error;

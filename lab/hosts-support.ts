@@ -3,6 +3,14 @@
 // across hosts left on each of them, byte for byte; and the flows between groups of guests.
 import { expect } from 'vitest';
 import type { LabHostState, LabState } from './lab';
+import {
+  allGuests,
+  exactlyCut,
+  fullyConnected,
+  holds,
+  type WaitResult,
+  waitForMatrix,
+} from './lab-client';
 import type { Protocol } from './matrix';
 import { run } from './run';
 
@@ -41,6 +49,17 @@ export async function bindingsOfEveryHost(
   );
 }
 
+/** The hosts whose bindings differ from `original` now, by id. */
+export async function hostsChangedSince(
+  lab: Pick<LabState, 'hosts'>,
+  original: ReadonlyMap<string, ReadonlyMap<string, string>>,
+): Promise<string[]> {
+  const now = await bindingsOfEveryHost(lab);
+  const same = (a?: ReadonlyMap<string, string>, b?: ReadonlyMap<string, string>) =>
+    JSON.stringify(a && [...a]) === JSON.stringify(b && [...b]);
+  return lab.hosts.filter((h) => !same(original.get(h.id), now.get(h.id))).map((h) => h.id);
+}
+
 /** Each host's bindings byte-identical to `original`, and no filter of ours left on any host. */
 export async function expectHostsAsBefore(
   lab: Pick<LabState, 'hosts'>,
@@ -66,3 +85,28 @@ export function flowsBetween(
     ),
   );
 }
+
+/** Waits until every guest of every host reaches every other one, over every protocol. */
+export const waitAllFlowing = (
+  lab: LabState,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<WaitResult> =>
+  waitForMatrix(fullyConnected, { timeoutMs, guests: allGuests(lab), state: lab, what });
+
+/** Waits until exactly the flows `cut` are dropped among all the hosts' guests, the rest passing. */
+export const waitExactlyCut = (
+  lab: LabState,
+  protocols: readonly Protocol[],
+  cut: ReturnType<typeof flowsBetween>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<WaitResult> => {
+  const guests = allGuests(lab);
+  return waitForMatrix((m) => holds(m, exactlyCut({ guests }, protocols, cut)), {
+    timeoutMs,
+    guests,
+    state: lab,
+    what,
+  });
+};

@@ -150,6 +150,67 @@ export class GraphPage {
   }
 
   /**
+   * A stroke across one link only, where many are drawn (a segment spanning hosts, whose links
+   * cross): the point of the link farthest from every other link and guest card, crossed by a
+   * stroke shorter than that distance, so no other link can lie under it.
+   */
+  async pointsAcrossOnly(x: string, y: string): Promise<Point[]> {
+    const target = this.link(x, y);
+    const { point, normal, clearance } = await target.evaluate((el) => {
+      const screen = (path: SVGPathElement, t: number) => {
+        const ctm = path.getScreenCTM();
+        if (!ctm) throw new Error('a link is not rendered');
+        const p = path.getPointAtLength(path.getTotalLength() * t);
+        const s = new DOMPoint(p.x, p.y).matrixTransform(ctm);
+        return { x: s.x, y: s.y };
+      };
+      const self = el as SVGPathElement;
+      const others = [...document.querySelectorAll<SVGPathElement>('[data-testid="link"]')]
+        .filter((p) => p !== self)
+        .map((p) => {
+          // Points at most 1.5 px apart on screen.
+          const n = Math.max(
+            50,
+            Math.ceil((p.getTotalLength() * Math.abs(p.getScreenCTM()?.a ?? 1)) / 1.5),
+          );
+          return Array.from({ length: n + 1 }, (_, i) => screen(p, i / n));
+        });
+      const cards = [...document.querySelectorAll('[data-testid="guest-node"]')].map((c) =>
+        c.getBoundingClientRect(),
+      );
+      const clearOf = (q: { x: number; y: number }) => {
+        let d = Number.POSITIVE_INFINITY;
+        for (const line of others)
+          for (const o of line) d = Math.min(d, Math.hypot(o.x - q.x, o.y - q.y));
+        for (const r of cards) {
+          const dx = Math.max(r.left - q.x, 0, q.x - r.right);
+          const dy = Math.max(r.top - q.y, 0, q.y - r.bottom);
+          d = Math.min(d, Math.hypot(dx, dy));
+        }
+        return d;
+      };
+      let best = { t: 0.5, clearance: -1 };
+      for (let i = 10; i <= 90; i++) {
+        const c = clearOf(screen(self, i / 100));
+        if (c > best.clearance) best = { t: i / 100, clearance: c };
+      }
+      const [a, b] = [screen(self, best.t - 0.01), screen(self, best.t + 0.01)];
+      const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+      return {
+        point: screen(self, best.t),
+        normal: { x: -(b.y - a.y) / len, y: (b.x - a.x) / len },
+        clearance: best.clearance,
+      };
+    });
+    // Another link's sampled points are at most 1.5 px apart on screen: keep 3 px from them.
+    const reach = Math.min(clearance - 3, 30);
+    if (reach < 4)
+      throw new Error(`the link ${x} - ${y} is drawn within ${clearance} px of others`);
+    const start = add(point, normal, -reach);
+    return Array.from({ length: 9 }, (_, i) => add(start, normal, (2 * reach * i) / 8));
+  }
+
+  /**
    * A real stroke: mouse down at the first point, moves through the others in small steps,
    * `whileDown` runs before the button is released (to look at the knife's preview).
    */

@@ -8,17 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKvmChaos } from '../../lab/cli-process';
-import { bindingsOfEveryHost, expectHostsAsBefore, flowsBetween } from '../../lab/hosts-support';
 import {
-  allGuests,
-  exactlyCut,
-  fullyConnected,
-  holds,
-  type LabState,
-  type Protocol,
-  readLabState,
-  waitForMatrix,
-} from '../../lab/lab-client';
+  bindingsOfEveryHost,
+  expectHostsAsBefore,
+  flowsBetween,
+  hostsChangedSince,
+  waitAllFlowing,
+  waitExactlyCut,
+} from '../../lab/hosts-support';
+import { type LabState, type Protocol, readLabState } from '../../lab/lab-client';
 
 const P: readonly Protocol[] = ['icmp', 'tcp'];
 let lab: LabState;
@@ -39,12 +37,7 @@ beforeAll(async () => {
   expect(lab.hosts.map((h) => h.id)).toEqual(['h1', 'h2']);
   dir = await mkdtemp(join(tmpdir(), 'kvm-chaos-cut-hosts-'));
   original = await bindingsOfEveryHost(lab);
-  await waitForMatrix(fullyConnected, {
-    timeoutMs: 60_000,
-    guests: allGuests(lab),
-    state: lab,
-    what: 'a fully connected lab',
-  });
+  await waitAllFlowing(lab, 'a fully connected lab', 60_000);
 });
 afterAll(async () => {
   if (lab) await onBothHosts(['heal', '--all']);
@@ -58,25 +51,12 @@ describe('kvm-chaos cut over two hosts', () => {
     expect(cut.code, cut.stderr).toBe(0);
     expect(cut.stderr).not.toContain('share no segment');
     // One both-way cut, held on one host: the other host's bindings are as before.
-    const during = await bindingsOfEveryHost(lab);
-    const changed = lab.hosts.filter((h) => {
-      const was = original.get(h.id);
-      const now = during.get(h.id);
-      return JSON.stringify(was && [...was]) !== JSON.stringify(now && [...now]);
-    });
-    expect(changed).toHaveLength(1);
-    const seen = await waitForMatrix(
-      (m) =>
-        holds(
-          m,
-          exactlyCut({ guests: allGuests(lab) }, P, flowsBetween(['lab-node1'], ['h2-node1'], P)),
-        ),
-      {
-        timeoutMs: 30_000,
-        guests: allGuests(lab),
-        state: lab,
-        what: 'lab-node1 cut from h2-node1',
-      },
+    expect(await hostsChangedSince(lab, original)).toHaveLength(1);
+    const seen = await waitExactlyCut(
+      lab,
+      P,
+      flowsBetween(['lab-node1'], ['h2-node1'], P),
+      'lab-node1 cut from h2-node1',
     );
     console.log(
       `cut.hosts: the cut seen ${(seen.elapsedMs / 1000).toFixed(2)} s after the CLI returned`,
@@ -84,11 +64,6 @@ describe('kvm-chaos cut over two hosts', () => {
     const heal = await onBothHosts(['heal', '--all']);
     expect(heal.code, heal.stderr).toBe(0);
     await expectAsBefore('after heal --all');
-    await waitForMatrix(fullyConnected, {
-      timeoutMs: 30_000,
-      guests: allGuests(lab),
-      state: lab,
-      what: 'healed',
-    });
+    await waitAllFlowing(lab, 'healed');
   });
 });

@@ -8,17 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CliRun, startKvmChaos } from '../../lab/cli-process';
-import { bindingsOfEveryHost, expectHostsAsBefore, flowsBetween } from '../../lab/hosts-support';
 import {
-  allGuests,
-  exactlyCut,
-  fullyConnected,
-  holds,
-  type LabState,
-  type Protocol,
-  readLabState,
-  waitForMatrix,
-} from '../../lab/lab-client';
+  bindingsOfEveryHost,
+  expectHostsAsBefore,
+  flowsBetween,
+  waitAllFlowing,
+  waitExactlyCut,
+} from '../../lab/hosts-support';
+import { type LabState, type Protocol, readLabState } from '../../lab/lab-client';
 
 const P: readonly Protocol[] = ['icmp', 'tcp'];
 let lab: LabState;
@@ -86,12 +83,7 @@ beforeAll(async () => {
   expect(lab.hosts.map((h) => h.id)).toEqual(['h1', 'h2']);
   dir = await mkdtemp(join(tmpdir(), 'kvm-chaos-run-hosts-'));
   original = await bindingsOfEveryHost(lab);
-  await waitForMatrix(fullyConnected, {
-    timeoutMs: 60_000,
-    guests: allGuests(lab),
-    state: lab,
-    what: 'a fully connected lab',
-  });
+  await waitAllFlowing(lab, 'a fully connected lab', 60_000);
 });
 afterAll(async () => {
   if (lab) await onBothHosts(['heal', '--all']).exited;
@@ -126,10 +118,12 @@ steps:
     const during = await bindingsOfEveryHost(lab);
     expect(during.get('h1')).toEqual(original.get('h1'));
     expect(during.get('h2')).not.toEqual(original.get('h2'));
-    const seen = await waitForMatrix(
-      (m) =>
-        holds(m, exactlyCut({ guests: allGuests(lab) }, P, flowsBetween(['h2-node1'], h1Names, P))),
-      { timeoutMs: 12_000, guests: allGuests(lab), state: lab, what: "h2-node1 cut from host 1's" },
+    const seen = await waitExactlyCut(
+      lab,
+      P,
+      flowsBetween(['h2-node1'], h1Names, P),
+      "h2-node1 cut from host 1's",
+      12_000,
     );
     console.log(
       `run.hosts: the cut seen ${(seen.elapsedMs / 1000).toFixed(2)} s after both hosts were read`,
@@ -142,12 +136,7 @@ steps:
     const end = (await report(out)).find((l) => l.type === 'run.end');
     expect(end).toMatchObject({ state: 'done', left: [] });
     await expectAsBefore('after the run');
-    await waitForMatrix(fullyConnected, {
-      timeoutMs: 30_000,
-      guests: allGuests(lab),
-      state: lab,
-      what: 'everything flowing after the run',
-    });
+    await waitAllFlowing(lab, 'everything flowing after the run');
   });
 
   it('SIGTERM mid-step heals what the run made on both hosts', async () => {

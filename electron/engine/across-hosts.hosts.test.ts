@@ -12,18 +12,15 @@ import {
   flowsBetween,
   ourFiltersOf,
   virshAt,
+  waitAllFlowing,
+  waitExactlyCut,
 } from '../../lab/hosts-support';
 import { startLibvirtdOf } from '../../lab/lab';
 import {
-  allGuests,
-  exactlyCut,
-  fullyConnected,
-  holds,
   type LabHostState,
   type LabState,
   type Protocol,
   readLabState,
-  waitForMatrix,
 } from '../../lab/lab-client';
 import { type Guest, type GuestId, type HostId, unwrap } from '../../shared/api';
 import { labHostsEngine } from './lab-support';
@@ -52,24 +49,14 @@ const ids = async (names: readonly string[]) =>
 const across = (a: readonly string[], b: readonly string[]) => flowsBetween(a, b, P);
 
 async function expectCut(cut: ReturnType<typeof across>, what: string) {
-  const r = await waitForMatrix((m) => holds(m, exactlyCut({ guests: allGuests(lab) }, P, cut)), {
-    timeoutMs: 30_000,
-    guests: allGuests(lab),
-    state: lab,
-    what,
-  });
+  const r = await waitExactlyCut(lab, P, cut, what);
   console.log(`hosts: ${what}: seen ${(r.elapsedMs / 1000).toFixed(2)} s after the apply returned`);
 }
 
 async function expectHealedExactly() {
   unwrap(await engine['chaos.heal']({ all: true }));
   await expectHostsAsBefore(lab, original, 'healed');
-  await waitForMatrix(fullyConnected, {
-    timeoutMs: 30_000,
-    guests: allGuests(lab),
-    state: lab,
-    what: 'everything healed',
-  });
+  await waitAllFlowing(lab, 'everything healed');
 }
 
 /** The names of the cuts' intents each host keeps (read from the domain XML with virsh). */
@@ -92,12 +79,7 @@ beforeAll(async () => {
   engine = e.engine;
   for (const [labHost, id] of e.ids) hostIds.set(labHost, id);
   original = await allBindings();
-  await waitForMatrix(fullyConnected, {
-    timeoutMs: 60_000,
-    guests: allGuests(lab),
-    state: lab,
-    what: 'a fully connected lab',
-  });
+  await waitAllFlowing(lab, 'a fully connected lab', 60_000);
 });
 afterAll(async () => {
   await engine?.['chaos.heal']({ all: true });
