@@ -3,7 +3,7 @@
 // traffic (the lab's matrix) deciding what was cut. The knife across a link between guests of
 // different hosts, a selection of guests of both hosts isolated, and the "Split by host" preset
 // applied; each healed from the page and judged on both hosts with virsh, byte for byte.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { labHostsEngine } from '../electron/engine/lab-support';
 import type { Engine } from '../electron/engine/types';
 import {
@@ -37,8 +37,9 @@ async function expectExactlyCut(cut: ReturnType<typeof flowsBetween>, what: stri
 /** Heal all from the page; then both hosts as before, byte for byte, and every flow back. */
 async function healAllFromThePage(what: string) {
   await graph.healAll();
-  await expect.poll(() => bindingsOfEveryHost(lab), { timeout: 20_000 }).toEqual(original);
-  await expectHostsAsBefore(lab, original, what);
+  // The page's heal is asynchronous: the check is retried until it holds, reading each host once
+  // a try.
+  await vi.waitFor(() => expectHostsAsBefore(lab, original, what), { timeout: 20_000 });
   await waitAllFlowing(lab, what);
 }
 

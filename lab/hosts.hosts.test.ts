@@ -7,19 +7,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowsBetween, virshAt, waitAllFlowing, waitExactlyCut } from './hosts-support';
 import { startLibvirtdOf, stopLibvirtdOf } from './lab';
 import {
   allGuests,
-  exactlyCut,
   flow,
-  fullyConnected,
-  holds,
   type LabGuestState,
   type LabHostState,
   type LabState,
   type Protocol,
   readLabState,
-  waitForMatrix,
 } from './lab-client';
 import { run } from './run';
 
@@ -30,10 +27,6 @@ let h1: LabHostState;
 let h2: LabHostState;
 let port = '';
 let dir = '';
-
-/** virsh over a host's own sshd (the wrapper refuses any key but the one in known_hosts). */
-const virshAt = (host: LabHostState, args: readonly string[]) =>
-  run('virsh', ['-q', '-c', host.virshUri, ...args]);
 
 async function defineAt(host: LabHostState, cmd: string, text: string) {
   const file = join(dir, `${cmd}.xml`);
@@ -75,11 +68,7 @@ beforeAll(async () => {
   state = await readLabState();
   [h1, h2] = state.hosts as [LabHostState, LabHostState];
   dir = await mkdtemp(join(tmpdir(), 'kvm-chaos-hosts-'));
-  await waitForMatrix(fullyConnected, {
-    timeoutMs: 60_000,
-    guests: allGuests(state),
-    what: 'every guest of both hosts reaching every other',
-  });
+  await waitAllFlowing(state, 'every guest of both hosts reaching every other', 60_000);
   const { stdout } = await virshAt(h2, ['domiflist', 'h2-node1']);
   port = stdout.trim().split(/\s+/)[0] ?? '';
   await cleanup();
@@ -135,11 +124,7 @@ describe('a lab of two libvirt hosts', () => {
   });
 
   it('every guest reaches every guest of the other host over icmp, tcp and udp', async () => {
-    const { matrix } = await waitForMatrix(fullyConnected, {
-      timeoutMs: 30_000,
-      guests: allGuests(state),
-      what: 'a fully connected 2-host lab',
-    });
+    const { matrix } = await waitAllFlowing(state, 'a fully connected 2-host lab');
     let pairs = 0;
     for (const a of h1.guests)
       for (const b of h2.guests)
@@ -191,15 +176,13 @@ describe('a lab of two libvirt hosts', () => {
 </filterbinding>`,
     );
 
-    const cut = exactlyCut({ guests: allGuests(state) }, PROTOCOLS, [
-      ...PROTOCOLS.map((protocol) => ({ from: a.name, to: b.name, protocol })),
-      ...PROTOCOLS.map((protocol) => ({ from: b.name, to: a.name, protocol })),
-    ]);
-    const dropped = await waitForMatrix((m) => holds(m, cut), {
-      timeoutMs: 20_000,
-      guests: allGuests(state),
-      what: 'lab-node1 <-> h2-node1 cut, every other pair flowing',
-    });
+    const dropped = await waitExactlyCut(
+      state,
+      PROTOCOLS,
+      flowsBetween([a.name], [b.name], PROTOCOLS),
+      'lab-node1 <-> h2-node1 cut, every other pair flowing',
+      20_000,
+    );
     console.log(
       `hosts: cross-host pair seen cut ${(dropped.elapsedMs / 1000).toFixed(2)} s after create`,
     );
@@ -209,11 +192,7 @@ describe('a lab of two libvirt hosts', () => {
     expect(await rules(h1.namespace)).toBe(h1Before);
 
     await virshAt(h2, ['nwfilter-binding-delete', port]);
-    const healed = await waitForMatrix(fullyConnected, {
-      timeoutMs: 20_000,
-      guests: allGuests(state),
-      what: 'the pair back',
-    });
+    const healed = await waitAllFlowing(state, 'the pair back', 20_000);
     console.log(`hosts: all flows back ${(healed.elapsedMs / 1000).toFixed(2)} s after delete`);
     expect((await virshAt(h2, ['nwfilter-binding-list'])).stdout).not.toContain(port);
   });

@@ -145,8 +145,7 @@ export class GraphPage {
   /** The knife's points for a stroke straight across the middle of a link, 40 px each side. */
   async pointsAcross(x: string, y: string): Promise<Point[]> {
     const g = await this.linkGeometry(x, y);
-    const start = add(g.middle, g.normal, -40);
-    return Array.from({ length: 9 }, (_, i) => add(start, g.normal, (80 * i) / 8));
+    return strokeThrough(g.middle, g.normal, 40);
   }
 
   /**
@@ -206,8 +205,7 @@ export class GraphPage {
     const reach = Math.min(clearance - 3, 30);
     if (reach < 4)
       throw new Error(`the link ${x} - ${y} is drawn within ${clearance} px of others`);
-    const start = add(point, normal, -reach);
-    return Array.from({ length: 9 }, (_, i) => add(start, normal, (2 * reach * i) / 8));
+    return strokeThrough(point, normal, reach);
   }
 
   /**
@@ -238,3 +236,9 @@ export class GraphPage {
 }
 
 export const add = (p: Point, q: Point, k = 1): Point => ({ x: p.x + q.x * k, y: p.y + q.y * k });
+
+/** Nine points from `reach` px before `p` to `reach` px after it, along `dir` (a unit vector). */
+const strokeThrough = (p: Point, dir: Point, reach: number): Point[] => {
+  const start = add(p, dir, -reach);
+  return Array.from({ length: 9 }, (_, i) => add(start, dir, (2 * reach * i) / 8));
+};
